@@ -1,0 +1,49 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <sys/types.h>
+
+#include "supervise/tai64.hpp"
+
+// The supervise/status record (spec/supervise-protocol.md §3, §4):
+// a value type, its 20 runit bytes, and the text of supervise/stat.
+
+namespace supervise {
+
+enum class state : std::uint8_t { down = 0, run = 1, finish = 2 };
+enum class want : std::uint8_t { up, down, exit };
+
+struct status {
+  tai64n time;               // last change of the run/down cycle
+  pid_t pid = 0;             // current child, 0 if none
+  bool paused = false;
+  want wants = want::up;     // exit is written as 'd'
+  bool got_term = false;
+  supervise::state state = state::down;
+
+  friend bool operator==(const status&, const status&) = default;
+};
+
+inline constexpr std::size_t status_size = 20;
+
+// Encodes to exactly the bytes runit writes (want exit becomes 'd').
+std::array<std::byte, status_size> encode(const status& s) noexcept;
+
+// Decodes 20 bytes. nullopt when the size is not 20. A want byte other than
+// 'u' decodes as want::down; state bytes above 2 are kept as read (callers
+// print what runit's sv prints for them).
+std::optional<status> decode(std::span<const std::byte> bytes) noexcept;
+
+// The supervise/stat line, with its "\n":
+// "STATE[, paused][, got TERM][, want down|, want exit]\n".
+std::string stat_text(const status& s);
+
+// "down" / "run" / "finish".
+const char* state_name(supervise::state s) noexcept;
+
+}  // namespace supervise

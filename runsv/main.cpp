@@ -1,0 +1,3 @@
+#include "supervisor.hpp"
+
+int main(int argc, char** argv) { return runsv::main(argc, argv); }
