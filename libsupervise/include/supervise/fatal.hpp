@@ -16,7 +16,8 @@ struct fatal_error {
   int err = 0;  // errno to append as ": ERRSTR"; 0 appends nothing
 };
 
-// Formats "PREFIX: KIND: MSG" and, when err != 0, ": ERRSTR", plus "\n".
+// Formats "PREFIX: KIND: MSG" and, when err != 0, ": ERRSTR", plus "\n";
+// an empty prefix gives "KIND: MSG..." (sv's fatal lines).
 std::string diagnostic(std::string_view prefix, std::string_view kind,
                        std::string_view msg, int err);
 

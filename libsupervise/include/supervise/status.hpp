@@ -43,7 +43,7 @@ std::optional<status> decode(std::span<const std::byte> bytes) noexcept;
 // "STATE[, paused][, got TERM][, want down|, want exit]\n".
 std::string stat_text(const status& s);
 
-// "down" / "run" / "finish".
+// "down" / "run" / "finish"; "" for a state byte above 2 (sv prints none).
 const char* state_name(supervise::state s) noexcept;
 
 }  // namespace supervise

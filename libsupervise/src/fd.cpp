@@ -1,0 +1,85 @@
+#include "supervise/fd.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace supervise {
+
+fd& fd::operator=(fd&& other) noexcept {
+  if (this != &other) {
+    close();
+    fd_ = other.release();
+  }
+  return *this;
+}
+
+fd::~fd() noexcept { close(); }
+
+int fd::release() noexcept {
+  int raw = fd_;
+  fd_ = -1;
+  return raw;
+}
+
+int fd::close() noexcept {
+  if (fd_ < 0) return 0;
+  // On Linux the descriptor is released even when close fails (EINTR
+  // included), so retrying could close a number another open just reused.
+  int rc = ::close(fd_);
+  fd_ = -1;
+  return rc == 0 ? 0 : errno;
+}
+
+fd open_fd(const char* path, int flags, mode_t mode) noexcept {
+  for (;;) {
+    int raw = ::open(path, flags, mode);
+    if (raw >= 0) return fd{raw};
+    if (errno != EINTR) return fd{};
+  }
+}
+
+ssize_t read_some(int fd, std::span<std::byte> buf) noexcept {
+  for (;;) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n >= 0 || errno != EINTR) return n;
+  }
+}
+
+bool write_all(int fd, std::span<const std::byte> buf) noexcept {
+  while (!buf.empty()) {
+    ssize_t n = ::write(fd, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    buf = buf.subspan(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+bool write_all(int fd, std::string_view text) noexcept {
+  return write_all(fd, std::as_bytes(std::span{text.data(), text.size()}));
+}
+
+namespace {
+
+bool set_flag(int fd, int get_cmd, int set_cmd, int flag, bool on) noexcept {
+  int flags = ::fcntl(fd, get_cmd);
+  if (flags == -1) return false;
+  int wanted = on ? (flags | flag) : (flags & ~flag);
+  if (wanted == flags) return true;
+  return ::fcntl(fd, set_cmd, wanted) != -1;
+}
+
+}  // namespace
+
+bool set_cloexec(int fd, bool on) noexcept {
+  return set_flag(fd, F_GETFD, F_SETFD, FD_CLOEXEC, on);
+}
+
+bool set_nonblock(int fd, bool on) noexcept {
+  return set_flag(fd, F_GETFL, F_SETFL, O_NONBLOCK, on);
+}
+
+}  // namespace supervise
