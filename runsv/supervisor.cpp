@@ -1,0 +1,423 @@
+#include "supervisor.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "supervise/fatal.hpp"
+#include "supervise/spawn.hpp"
+#include "supervise/supervise_dir.hpp"
+
+namespace runsv {
+
+namespace asio = boost::asio;
+using supervise::fatal_error;
+using supervise::state;
+using supervise::want;
+
+namespace {
+
+[[noreturn]] void die(const char* msg, int err) { throw fatal_error{exit_fatal, msg, err}; }
+
+bool exists(const char* path) {
+  struct stat st;
+  return ::stat(path, &st) == 0;
+}
+
+// runit tests for ./finish by opening it, not by its mode bits.
+bool finish_exists() {
+  supervise::fd f = supervise::open_fd("finish", O_RDONLY | O_NONBLOCK);
+  return static_cast<bool>(f);
+}
+
+}  // namespace
+
+supervisor::supervisor(std::string dir)
+    : dir_(std::move(dir)), prefix_("runsv " + dir_), signals_(io_, SIGCHLD, SIGTERM) {
+  main_.svc.dir = "supervise";
+  log_.svc.dir = "log/supervise";
+  log_.svc.is_log = true;
+}
+
+int supervisor::run() {
+  setup();
+  arm_signals();
+  arm_control(main_);
+  if (has_log_) arm_control(log_);
+  start_needed();
+  if (!done_) io_.run();
+  return exit_ok;
+}
+
+void supervisor::setup() {
+  if (::chdir(dir_.c_str()) == -1) die("unable to change to directory", errno);
+  auto& m = main_.svc;
+  m.status.time = supervise::tai64n::now();
+  m.status.wants = exists("down") ? want::down : want::up;
+  setup_log_dir();
+
+  if (auto e = supervise::make_supervise_dir("supervise")) {
+    if (e.err == -1) die("unable to readlink ./supervise: name too long", 0);
+    die("unable to readlink ./supervise", e.err);
+  }
+  const char* failed = nullptr;
+  m.lock = supervise::take_lock("supervise", false, &failed);
+  if (!m.lock)
+    die(failed == std::string_view("open") ? "unable to open supervise/lock"
+                                           : "unable to lock supervise/lock", errno);
+  if (has_log_) {
+    auto& l = log_.svc;
+    supervise::fd here = supervise::open_fd(".", O_RDONLY);
+    if (!here) die("unable to open current directory", errno);
+    if (::chdir("./log") == -1) die("unable to change directory to ./log", errno);
+    if (auto e = supervise::make_supervise_dir("supervise")) {
+      if (e.err == -1) die("unable to readlink ./log/supervise: name too long", 0);
+      die("unable to readlink ./log/supervise", e.err);
+    }
+    if (::fchdir(here.get()) == -1) die("unable to change back to service directory", errno);
+    l.lock = supervise::take_lock("log/supervise", true, &failed);
+    if (!l.lock)
+      die(failed == std::string_view("open") ? "unable to open log/supervise/lock"
+                                             : "unable to lock log/supervise/lock", errno);
+  }
+
+  m.pid_changed = true;
+  open_fifos(main_);
+  update(m);
+  if (has_log_) {
+    open_fifos(log_);
+    // runit's shared "pid changed" flag was consumed by the main service, so
+    // log/supervise/pid first appears when the log service starts.
+    update(log_.svc);
+  }
+  m.ok = supervise::open_ok("supervise");
+  if (!m.ok) die("unable to read supervise/ok", errno);
+  if (has_log_) {
+    log_.svc.ok = supervise::open_ok("log/supervise");
+    if (!log_.svc.ok) die("unable to read log/supervise/ok", errno);
+  }
+}
+
+void supervisor::setup_log_dir() {
+  struct stat st;
+  if (::stat("log", &st) == -1) {
+    if (errno != ENOENT) supervise::warn(prefix_, "unable to stat() ./log: ", errno);
+    return;
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    supervise::warn(prefix_, "./log: not a directory.");
+    return;
+  }
+  has_log_ = true;
+  auto& l = log_.svc;
+  l.status.time = supervise::tai64n::now();
+  l.status.wants = exists("log/down") ? want::down : want::up;
+  int ends[2];
+  if (::pipe2(ends, O_CLOEXEC) == -1) die("unable to create log pipe", errno);
+  logpipe_read_ = supervise::fd(ends[0]);
+  logpipe_write_ = supervise::fd(ends[1]);
+}
+
+void supervisor::open_fifos(slot& s) {
+  const char* failed = nullptr;
+  supervise::control_fifo fifo = supervise::open_control(s.svc.dir, &failed);
+  if (!fifo.reader) {
+    std::string path = s.svc.dir + "/control";
+    std::string_view f = failed ? failed : "open";
+    if (f == "stat") die(("unable to stat " + path).c_str(), errno);
+    if (f == "fifo") die((path + " exists but is not a fifo").c_str(), 0);
+    die(("unable to open " + path).c_str(), errno);
+  }
+  s.svc.control_writer = std::move(fifo.writer);
+  s.control = std::make_unique<asio::posix::stream_descriptor>(io_, fifo.reader.release());
+  s.throttle = std::make_unique<asio::steady_timer>(io_);
+}
+
+void supervisor::arm_signals() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    if (sig == SIGTERM) {
+      on_child_exit();
+      apply(main_, 'x');  // runit treats TERM as the control byte 'x'
+    }
+    settle();
+    if (!done_) arm_signals();
+  });
+}
+
+void supervisor::arm_control(slot& s) {
+  s.control->async_wait(asio::posix::descriptor_base::wait_read,
+                        [this, &s](const boost::system::error_code& ec) {
+                          if (ec) return;
+                          on_control(s);
+                          if (!done_) arm_control(s);
+                        });
+}
+
+// One control byte per wake-up, as runit reads one per loop iteration:
+// children are reaped before it and services started after it.
+void supervisor::on_control(slot& s) {
+  on_child_exit();
+  char command;
+  ssize_t n = ::read(s.control->native_handle(), &command, 1);
+  if (n == 1) apply(s, command);
+  if (exit_check()) return;
+  start_needed();
+}
+
+void supervisor::settle() {
+  on_child_exit();
+  if (exit_check()) return;
+  start_needed();
+}
+
+void supervisor::on_child_exit() {
+  for (;;) {
+    int ws = 0;
+    pid_t pid = ::waitpid(-1, &ws, WNOHANG);
+    if (pid <= 0) {
+      if (pid == -1 && errno == EINTR) continue;
+      return;
+    }
+    if (pid == main_.svc.status.pid) child_exited(main_, ws);
+    else if (has_log_ && pid == log_.svc.status.pid) child_exited(log_, ws);
+  }
+}
+
+void supervisor::child_exited(slot& s, int wait_status) {
+  auto& st = s.svc.status;
+  st.pid = 0;
+  st.got_term = false;
+  s.svc.pid_changed = true;
+  s.svc.last_wait = wait_status;
+  if (!s.svc.is_log && st.state != state::finish && finish_exists()) {
+    st.state = state::finish;
+    update(s.svc);
+    return;
+  }
+  auto started = st.time;
+  st.state = state::down;
+  st.time = supervise::tai64n::now();
+  update(s.svc);
+  auto deadline = started;
+  deadline.seconds += 1;
+  if (st.time < deadline) throttle(s, 1);
+}
+
+// runit sleeps here and answers nothing; a timer keeps the FIFO served.
+void supervisor::throttle(slot& s, int seconds) {
+  s.svc.throttled = true;
+  s.throttle->expires_after(std::chrono::seconds(seconds));
+  s.throttle->async_wait([this, &s](const boost::system::error_code& ec) {
+    if (ec) return;
+    s.svc.throttled = false;
+    if (s.svc.once_pending && s.svc.status.state == state::down && s.svc.status.pid == 0)
+      start(s);
+    s.svc.once_pending = false;
+    settle();
+  });
+}
+
+bool supervisor::exit_check() {
+  if (done_) return true;
+  auto& m = main_.svc.status;
+  if (m.wants != want::exit || m.state != state::down) return false;
+  if (!has_log_ || log_.svc.status.pid == 0) {
+    done_ = true;
+    io_.stop();
+    return true;
+  }
+  if (!log_told_to_exit_) {
+    log_told_to_exit_ = true;
+    log_.svc.status.wants = want::exit;
+    update(log_.svc);
+    if (int err = logpipe_write_.close())
+      supervise::warn(prefix_, "unable to close logpipe[1]", err);
+    if (int err = logpipe_read_.close())
+      supervise::warn(prefix_, "unable to close logpipe[0]", err);
+  }
+  return false;
+}
+
+void supervisor::start_needed() {
+  if (has_log_) {
+    auto& l = log_.svc;
+    if (l.status.pid == 0 && l.status.wants == want::up && !l.throttled) start(log_);
+  }
+  auto& m = main_.svc;
+  if (m.status.pid == 0 && !m.throttled &&
+      (m.status.wants == want::up || m.status.state == state::finish))
+    start(main_);
+}
+
+void supervisor::start_or_throttle(slot& s) {
+  if (s.svc.throttled) {
+    s.svc.once_pending = true;
+    return;
+  }
+  start(s);
+}
+
+void supervisor::start(slot& s) {
+  auto& svc = s.svc;
+  auto& st = svc.status;
+  supervise::spawn_spec spec;
+  spec.prefix = prefix_;
+  spec.reset_signals = {SIGCHLD, SIGTERM};
+  if (svc.is_log) {
+    spec.argv = {"./run"};
+    spec.chdir_to = "./log";
+    spec.stdin_fd = logpipe_read_.get();
+    spec.exec_failed = "unable to start log/./run";
+    spec.chdir_failed = "unable to change directory to ./log";
+    spec.fd_failed = "unable to setup filedescriptor for ./log/run";
+  } else {
+    spec.stdout_fd = has_log_ ? logpipe_write_.get() : -1;
+    if (st.state == state::finish) {
+      auto args = finish_args_of(svc.last_wait);
+      spec.argv = {"./finish", args.exit_code, args.signal};
+      spec.exec_failed = "unable to start ./finish";
+      spec.fd_failed = "unable to setup filedescriptor for ./finish";
+    } else {
+      custom_control('u');
+      spec.argv = {"./run"};
+      spec.exec_failed = "unable to start ./run";
+      spec.fd_failed = "unable to setup filedescriptor for ./run";
+    }
+  }
+  pid_t pid = supervise::spawn(spec);
+  if (pid == -1) {
+    supervise::warn(prefix_, "unable to fork, sleeping", errno);
+    throttle(s, 5);
+    return;
+  }
+  if (st.state != state::finish) {
+    st.time = supervise::tai64n::now();
+    st.state = state::run;
+  }
+  st.pid = pid;
+  st.paused = false;
+  st.got_term = false;
+  svc.pid_changed = true;
+  update(svc);
+}
+
+void supervisor::stop(slot& s) {
+  auto& st = s.svc.status;
+  if (st.pid != 0 && (s.svc.is_log || !custom_control('t'))) {
+    ::kill(st.pid, SIGTERM);
+    st.got_term = true;
+    update(s.svc);
+  }
+  if (st.wants == want::up) return;  // no SIGCONT: a stopped child keeps TERM pending
+  if (st.pid != 0) ::kill(st.pid, SIGCONT);
+  if (!s.svc.is_log) custom_control(st.wants == want::down ? 'd' : 'x');
+}
+
+void supervisor::signal_child(slot& s, char command, int sig) {
+  if (!s.svc.running()) return;
+  if (!s.svc.is_log && custom_control(command)) return;
+  ::kill(s.svc.status.pid, sig);
+}
+
+void supervisor::apply(slot& s, char command) {
+  auto& svc = s.svc;
+  auto& st = svc.status;
+  switch (command) {
+    case 'u':
+      st.wants = want::up;
+      update(svc);
+      if (st.state == state::down && st.pid == 0 && !svc.throttled) start(s);
+      return;
+    case 'o':
+      st.wants = want::down;
+      update(svc);
+      if (st.state == state::down && st.pid == 0) start_or_throttle(s);
+      return;
+    case 'd':
+    case 'x':
+      if (command == 'x' && svc.is_log) return;
+      st.wants = command == 'd' ? want::down : want::exit;
+      svc.once_pending = false;
+      update(svc);
+      if (svc.running()) stop(s);
+      return;
+    case 't':
+      if (svc.running()) stop(s);
+      return;
+    case 'k':
+      // runit marks the service down at once, before the child is reaped.
+      if (svc.running() && (svc.is_log || !custom_control('k'))) ::kill(st.pid, SIGKILL);
+      st.state = state::down;
+      return;
+    case 'p':
+      signal_child(s, 'p', SIGSTOP);
+      st.paused = true;
+      update(svc);
+      return;
+    case 'c':
+      signal_child(s, 'c', SIGCONT);
+      st.paused = false;
+      update(svc);
+      return;
+    case 'h': signal_child(s, 'h', SIGHUP); return;
+    case 'a': signal_child(s, 'a', SIGALRM); return;
+    case 'i': signal_child(s, 'i', SIGINT); return;
+    case 'q': signal_child(s, 'q', SIGQUIT); return;
+    case '1': signal_child(s, '1', SIGUSR1); return;
+    case '2': signal_child(s, '2', SIGUSR2); return;
+    default: return;  // runit ignores unknown bytes
+  }
+}
+
+// control/X of the main service: runs it and waits for it, as runit does;
+// true when it exited 0 and so replaces the default action.
+bool supervisor::custom_control(char command) {
+  std::string path = std::string("control/") + command;
+  struct stat st;
+  if (::stat(path.c_str(), &st) == -1) {
+    if (errno != ENOENT) supervise::warn(prefix_, "unable to stat " + path, errno);
+    return false;
+  }
+  if (!(st.st_mode & S_IXUSR)) return false;
+  supervise::spawn_spec spec;
+  spec.argv = {path};
+  spec.prefix = prefix_;
+  spec.reset_signals = {SIGCHLD, SIGTERM};
+  spec.stdout_fd = has_log_ ? logpipe_write_.get() : -1;
+  spec.exec_failed = "unable to run control/?";
+  spec.fd_failed = "unable to setup stdout for " + path;
+  pid_t pid = supervise::spawn(spec);
+  if (pid == -1) {
+    supervise::warn(prefix_, "unable to fork for " + path, errno);
+    return false;
+  }
+  int ws = 0;
+  while (::waitpid(pid, &ws, 0) == -1) {
+    if (errno == EINTR) continue;
+    supervise::warn(prefix_, "unable to wait for child " + path, errno);
+    return false;
+  }
+  return WIFEXITED(ws) && WEXITSTATUS(ws) == 0;
+}
+
+void supervisor::update(service& svc) {
+  supervise::write_status_files(svc.dir, svc.status, svc.pid_changed, prefix_);
+  svc.pid_changed = false;
+}
+
+int main(int argc, char** argv) {
+  if (argc != 2) return supervise::usage(argv[0] ? argv[0] : "runsv", "dir", exit_usage);
+  std::string dir = argv[1];
+  return supervise::run_main("runsv " + dir, [&] {
+    supervisor s(dir);
+    return s.run();
+  });
+}
+
+}  // namespace runsv

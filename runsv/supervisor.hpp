@@ -1,0 +1,75 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "service.hpp"
+
+// runsv: supervises S/run and the optional S/log/run
+// (spec/runsv.md, spec/supervise-protocol.md).
+
+namespace runsv {
+
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_usage = 1;
+inline constexpr int exit_fatal = 111;
+
+class supervisor {
+ public:
+  // `dir` is the service directory exactly as given on the command line.
+  explicit supervisor(std::string dir);
+  // Sets up S/supervise (and S/log/supervise) and supervises until the main
+  // service is down with want exit. Throws supervise::fatal_error.
+  int run();
+
+ private:
+  struct slot {
+    service svc;
+    std::unique_ptr<boost::asio::posix::stream_descriptor> control;
+    std::unique_ptr<boost::asio::steady_timer> throttle;
+  };
+
+  void setup();
+  void setup_log_dir();
+  void open_fifos(slot& s);
+  void arm_control(slot& s);
+  void arm_signals();
+
+  void on_control(slot& s);
+  void on_child_exit();
+  void apply(slot& s, char command);
+  void settle();
+  bool exit_check();
+  void start_needed();
+
+  void start(slot& s);
+  void start_or_throttle(slot& s);
+  void stop(slot& s);
+  void signal_child(slot& s, char command, int sig);
+  bool custom_control(char command);
+  void child_exited(slot& s, int wait_status);
+  void throttle(slot& s, int seconds);
+  void update(service& svc);
+
+  std::string dir_;
+  std::string prefix_;  // "runsv S"
+  boost::asio::io_context io_;
+  boost::asio::signal_set signals_;
+  slot main_;
+  slot log_;
+  bool has_log_ = false;
+  bool log_told_to_exit_ = false;
+  supervise::fd logpipe_read_;
+  supervise::fd logpipe_write_;
+  bool done_ = false;
+};
+
+// Parses argv and runs; returns the exit code.
+int main(int argc, char** argv);
+
+}  // namespace runsv
