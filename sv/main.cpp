@@ -1,0 +1,3 @@
+#include "sv.hpp"
+
+int main(int argc, char** argv) { return sv::main(argc, argv); }

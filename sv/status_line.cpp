@@ -1,0 +1,31 @@
+#include "status_line.hpp"
+
+#include <fmt/format.h>
+
+namespace sv {
+
+std::string status_line(const supervise::status& s, std::string_view label,
+                        bool down_file, std::int64_t now) {
+  using supervise::state;
+  std::string out;
+  switch (s.state) {
+    case state::down: out = "down"; break;
+    case state::run: out = "run"; break;
+    case state::finish: out = "finish"; break;
+  }
+  out += fmt::format(": {}: ", label);
+  if (s.state == state::run || s.state == state::finish)
+    out += fmt::format("(pid {}) ", s.pid);
+  std::int64_t age = now - s.time.unix_seconds();
+  out += fmt::format("{}s", age < 0 ? 0 : age);
+  const bool pid = s.pid != 0;
+  if (pid && down_file) out += ", normally down";
+  if (!pid && !down_file) out += ", normally up";
+  if (pid && s.paused) out += ", paused";
+  if (!pid && s.wants == supervise::want::up) out += ", want up";
+  if (pid && s.wants != supervise::want::up) out += ", want down";
+  if (pid && s.got_term) out += ", got TERM";
+  return out;
+}
+
+}  // namespace sv

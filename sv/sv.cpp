@@ -1,0 +1,405 @@
+#include "sv.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+
+#include "status_line.hpp"
+#include "supervise/client.hpp"
+#include "supervise/errstr.hpp"
+#include "supervise/fatal.hpp"
+
+extern char** environ;
+
+namespace sv {
+
+using supervise::errstr;
+using supervise::state;
+using supervise::want;
+
+namespace {
+
+constexpr double poll_interval = 0.42;  // runit's sleep between checks
+
+std::int64_t now_unix() { return supervise::tai64n::now().unix_seconds(); }
+
+char want_byte(const supervise::status& s) { return s.wants == want::up ? 'u' : 'd'; }
+
+}  // namespace
+
+controller::controller(options o, command c) : opt_(std::move(o)), cmd_(std::move(c)) {}
+
+void controller::out(const std::string& text) { buffer_ += text; }
+
+void controller::flush() {
+  if (buffer_.empty()) return;
+  supervise::write_all(1, buffer_);
+  buffer_.clear();
+}
+
+// Service names are looked up in SVDIR unless they are paths: the send phase
+// treats "x/" as a path too, the wait phase tests only the first character
+// (runit's inconsistency, kept).
+bool controller::enter(const std::string& name, bool wait_phase) {
+  bool is_path = !name.empty() && (name[0] == '/' || name[0] == '.');
+  if (!wait_phase && !name.empty() && name.back() == '/') is_path = true;
+  if (name.empty()) is_path = true;
+  if (!is_path && ::chdir(opt_.svdir.c_str()) == -1) {
+    out("fail: " + name + ": unable to change to service directory: " + errstr(errno) + "\n");
+    error();
+    return false;
+  }
+  if (::chdir(name.c_str()) == -1) {
+    out("fail: " + name + ": unable to change to service directory: " + errstr(errno) + "\n");
+    error();
+    leave();
+    return false;
+  }
+  return true;
+}
+
+void controller::leave() {
+  if (::fchdir(original_dir_.get()) == -1)
+    throw supervise::fatal_error{opt_.lsb ? lsb_exit_fatal : exit_fatal,
+                                 "unable to change to original directory", errno};
+}
+
+controller::got controller::get_status(const std::string& label, supervise::status& st) {
+  int err = 0;
+  switch (supervise::probe(".", &err)) {
+    case supervise::probe_result::running: break;
+    case supervise::probe_result::not_running:
+      if (!cmd_.acts.empty() && cmd_.acts[0] == 'x') {
+        out("ok: " + label + ": runsv not running\n");
+      } else {
+        out("fail: " + label + ": runsv not running\n");
+        error();
+      }
+      return got::not_running;
+    case supervise::probe_result::error:
+      out("warning: " + label + ": unable to open supervise/ok: " + errstr(err) + "\n");
+      error();
+      return got::failed;
+  }
+  supervise::fd f = supervise::open_fd("supervise/status", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (!f) {
+    out("warning: " + label + ": unable to open supervise/status: " + errstr(errno) + "\n");
+    error();
+    return got::failed;
+  }
+  std::array<std::byte, supervise::status_size> buf;
+  ssize_t n = supervise::read_some(f.get(), buf);
+  if (n == -1) {
+    out("warning: " + label + ": unable to read supervise/status: " + errstr(errno) + "\n");
+    error();
+    return got::failed;
+  }
+  auto decoded = supervise::decode(std::span{buf}.first(static_cast<std::size_t>(n)));
+  if (!decoded) {
+    out("warning: " + label + ": unable to read supervise/status: bad format\n");
+    error();
+    return got::failed;
+  }
+  st = *decoded;
+  return got::status;
+}
+
+// 1 if `down` exists, 0 if not, -1 (warning on stderr) if stat failed.
+int controller::down_file(const std::string& name) {
+  struct stat st;
+  if (::stat("down", &st) == 0) return 1;
+  if (errno == ENOENT) return 0;
+  supervise::write_stderr("warning: unable to stat " + name + "/down: " + errstr(errno) + "\n");
+  return -1;
+}
+
+// Returns false when the service is done (not running, or an error).
+bool controller::send(const std::string& name, const std::string& acts) {
+  supervise::status st;
+  if (get_status(name, st) != got::status) return false;
+  char first = acts[0];
+  if (want_byte(st) == first && (first != 'd' || st.got_term)) return true;
+  supervise::fd control =
+      supervise::open_fd("supervise/control", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (!control) {
+    if (errno == ENXIO) {
+      if (first == 'x') {
+        out("ok: " + name + ": runsv not running\n");
+      } else {
+        out("fail: " + name + ": runsv not running\n");
+        error();
+      }
+    } else {
+      out("warning: " + name + ": unable to open supervise/control: " + errstr(errno) + "\n");
+      error();
+    }
+    return false;
+  }
+  ssize_t n = ::write(control.get(), acts.data(), acts.size());
+  if (n != static_cast<ssize_t>(acts.size())) {
+    std::string msg = "warning: " + name + ": unable to write to supervise/control";
+    if (n == -1) msg += std::string(": ") + errstr(errno);
+    out(msg + "\n");
+    error();
+    return false;
+  }
+  return true;
+}
+
+void controller::print_status(const std::string& name) {
+  supervise::status st;
+  switch (get_status(name, st)) {
+    case got::not_running: lsb_status_ = lsb_exit_error; return;
+    case got::failed: lsb_status_ = lsb_exit_unknown; return;
+    case got::status: break;
+  }
+  int down = down_file(name);
+  if (down < 0) {
+    lsb_status_ = lsb_exit_unknown;
+    return;
+  }
+  lsb_status_ = st.pid != 0 ? 0 : lsb_exit_down;
+  out(status_line(st, name, down == 1, now_unix()));
+  print_log_part(name, st);
+}
+
+void controller::print_log_part(const std::string& name, const supervise::status& main) {
+  if (::chdir("log") == -1) {
+    if (errno == ENOENT) {
+      out("\n");
+      return;
+    }
+    out("; warning: " + name + "/log: unable to change directory: " + errstr(errno) + "\n");
+    error();
+    return;
+  }
+  out("; ");
+  supervise::status st;
+  got g = get_status(name + "/log", st);
+  if (g == got::not_running) return;
+  // After a failed read runit prints the log part from the main service's
+  // record, which is still in its buffer.
+  if (g == got::failed) st = main;
+  int down = down_file(name + "/log");
+  if (down < 0) {
+    out("\n");
+    return;
+  }
+  out(status_line(st, "log", down == 1, now_unix()) + "\n");
+}
+
+bool controller::check_script(const std::string& name) {
+  struct stat st;
+  if (::stat("check", &st) == -1) {
+    if (errno == ENOENT) return true;
+    supervise::write_stderr("warning: unable to stat " + name + "/check: " + errstr(errno) + "\n");
+    return false;
+  }
+  std::string failed = "warning: unable to run " + name + "/check: ";
+  pid_t pid = ::fork();
+  if (pid == -1) {
+    supervise::write_stderr("warning: unable to fork for " + name + "/check: " + errstr(errno) + "\n");
+    return false;
+  }
+  if (pid == 0) {
+    ::close(1);
+    char arg0[] = "./check";
+    char* argv[] = {arg0, nullptr};
+    ::execve("check", argv, environ);
+    const char* e = errstr(errno);
+    (void)!::write(2, failed.data(), failed.size());
+    (void)!::write(2, e, std::strlen(e));
+    (void)!::write(2, "\n", 1);
+    ::_exit(0);  // runit's quirk: a check that cannot run counts as passed
+  }
+  int ws = 0;
+  while (::waitpid(pid, &ws, 0) == -1) {
+    if (errno == EINTR) continue;
+    supervise::write_stderr("warning: unable to wait for child " + name + "/check: " +
+                            errstr(errno) + "\n");
+    return false;
+  }
+  return ((ws >> 8) & 0xff) == 0;  // a check killed by a signal passes, as in runit
+}
+
+// 1: done (ok printed or runsv gone for x), -1: done with an error, 0: not yet.
+int controller::check(pending& p) {
+  supervise::status st;
+  char first = cmd_.acts[0];
+  switch (get_status(p.name, st)) {
+    case got::not_running: return first == 'x' ? 1 : -1;
+    case got::failed: return -1;
+    case got::status: break;
+  }
+  const bool pid = st.pid != 0;
+  const bool since_start = st.time.seconds >= tstart_;
+  for (char act : cmd_.acts) {
+    if (act == 'C') act = want_byte(st) == 'd' ? 'd' : 'u';
+    switch (act) {
+      case 'x': return 0;
+      case 'u':
+        if (!pid || st.state != state::run || !check_script(p.name)) return 0;
+        break;
+      case 'd':
+        if (pid || st.state != state::down) return 0;
+        break;
+      case 't': case 'k':
+        if (!pid && want_byte(st) == 'd') break;
+        if (!since_start || !pid || st.got_term || !check_script(p.name)) return 0;
+        break;
+      case 'o':
+        if ((pid && want_byte(st) == 'd') || (!pid && since_start)) break;
+        return 0;
+      case 'p':
+        if (pid && !st.paused) return 0;
+        break;
+      case 'c':
+        if (pid && st.paused) return 0;
+        break;
+      default: break;
+    }
+  }
+  int down = down_file(p.name);
+  if (down >= 0) out("ok: " + status_line(st, p.name, down == 1, now_unix()) + "\n");
+  return 1;
+}
+
+// Beyond runit: instead of only polling every 420 ms, sleep on inotify for
+// runsv's rename of supervise/status or its exit (ok/control closed); the
+// poll stays as the fallback for ./check scripts and unwatchable dirs.
+bool controller::wait_for_change(int inotify, double seconds) {
+  if (seconds <= 0) return false;
+  pollfd pfd{inotify, POLLIN, 0};
+  int ms = static_cast<int>(seconds * 1000) + 1;
+  if (::poll(&pfd, inotify >= 0 ? 1 : 0, ms) <= 0) return false;
+  alignas(inotify_event) char buf[4096];
+  bool relevant = false;
+  for (;;) {
+    ssize_t n = ::read(inotify, buf, sizeof buf);
+    if (n <= 0) break;
+    for (ssize_t off = 0; off < n;) {
+      auto* ev = reinterpret_cast<inotify_event*>(buf + off);
+      std::string_view file = ev->len ? std::string_view(ev->name) : std::string_view();
+      if ((ev->mask & IN_MOVED_TO && file == "status") ||
+          (ev->mask & IN_CLOSE_NOWRITE && (file == "ok" || file == "control")) ||
+          (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_Q_OVERFLOW)))
+        relevant = true;
+      off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
+    }
+  }
+  return relevant;
+}
+
+void controller::wait_all(std::vector<pending> services) {
+  supervise::fd inotify(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  const double timeout = static_cast<double>(opt_.timeout);
+  for (;;) {
+    double pass_started = elapsed();
+    for (auto it = services.begin(); it != services.end();) {
+      if (!enter(it->name, true)) {
+        flush();
+        it = services.erase(it);
+        continue;
+      }
+      if (inotify && it->watch < 0)
+        it->watch = ::inotify_add_watch(inotify.get(), "supervise",
+                                        IN_MOVED_TO | IN_CLOSE_NOWRITE | IN_DELETE_SELF);
+      int r = check(*it);
+      bool done = r != 0;
+      if (!done && pass_started > timeout) {
+        supervise::status st;
+        out(cmd_.kill_on_timeout ? "kill: " : "timeout: ");
+        // A readable status counts as the error; an unreadable one was counted already.
+        if (get_status(it->name, st) == got::status) {
+          int down = down_file(it->name);
+          if (down >= 0) out(status_line(st, it->name, down == 1, now_unix()));
+          error();
+        }
+        out("\n");
+        if (cmd_.kill_on_timeout) send(it->name, "k");
+        done = true;
+      }
+      flush();
+      leave();
+      it = done ? services.erase(it) : it + 1;
+    }
+    if (services.empty()) return;
+    double remaining = timeout - elapsed();
+    double nap = remaining < poll_interval ? std::max(remaining, 0.0) + 0.001 : poll_interval;
+    wait_for_change(inotify.get(), nap);
+  }
+}
+
+int controller::exit_code() const {
+  if (opt_.lsb) {
+    if (cmd_.status) return lsb_status_;
+    return errors_ > 0 ? lsb_exit_error : 0;
+  }
+  return std::min(errors_, exit_max_errors);
+}
+
+int controller::run() {
+  original_dir_ = supervise::open_fd(".", O_RDONLY | O_NDELAY | O_CLOEXEC);
+  if (!original_dir_)
+    throw supervise::fatal_error{opt_.lsb ? lsb_exit_fatal : exit_fatal,
+                                 "unable to open current directory", errno};
+  tstart_ = supervise::tai64n::now().seconds;
+  std::vector<pending> waiting;
+  for (const auto& name : opt_.services) {
+    if (!enter(name, false)) {
+      if (cmd_.status) lsb_status_ = lsb_exit_error;
+      flush();
+      continue;
+    }
+    bool keep = true;
+    if (cmd_.status) print_status(name);
+    else if (cmd_.send) keep = send(name, cmd_.acts);
+    flush();
+    leave();
+    if (keep && !cmd_.status) waiting.push_back({name});
+  }
+  if (!cmd_.status && (cmd_.wait || opt_.verbose) && !waiting.empty()) wait_all(std::move(waiting));
+  return exit_code();
+}
+
+int main(int argc, char** argv) {
+  auto opt = parse_options(argc, argv, SV_DEFAULT_SVDIR);
+  if (!opt) {
+    options o;
+    std::string_view arg0 = argc > 0 && argv[0] ? argv[0] : "sv";
+    o.lsb = arg0.substr(arg0.rfind('/') == std::string_view::npos ? 0 : arg0.rfind('/') + 1) != "sv";
+    return usage_exit(o);
+  }
+  auto cmd = parse_command(opt->command, opt->lsb);
+  if (!cmd) {
+    supervise::usage(opt->progname, opt->lsb ? "[-w sec] command" : "[-v] [-w sec] command service ...", 0);
+    return usage_exit(*opt);
+  }
+  bool lsb = opt->lsb;
+  int code = 0;
+  try {
+    controller c(std::move(*opt), std::move(*cmd));
+    code = c.run();
+  } catch (const supervise::fatal_error& e) {
+    std::string line = "fatal: " + e.message;
+    if (e.err) line += std::string(": ") + errstr(e.err);
+    supervise::write_stderr(line + "\n");
+    code = lsb ? lsb_exit_fatal : exit_fatal;
+  }
+  return code;
+}
+
+}  // namespace sv

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "command.hpp"
+#include "options.hpp"
+#include "supervise/fd.hpp"
+#include "supervise/status.hpp"
+
+// sv: sends control bytes to runsv and reports or waits for the result
+// (spec/sv.md §5-9).
+
+namespace sv {
+
+class controller {
+ public:
+  controller(options o, command c);
+  // Runs the command over every service; returns sv's exit code.
+  // Throws supervise::fatal_error (exit 100, or 151 in init-script mode).
+  int run();
+
+ private:
+  enum class got { status, not_running, failed };
+  struct pending {
+    std::string name;
+    int watch = -1;  // inotify watch on its supervise/, -1 if none
+  };
+
+  bool enter(const std::string& name, bool wait_phase);
+  void leave();
+  got get_status(const std::string& label, supervise::status& out);
+  bool send(const std::string& name, const std::string& acts);
+  void print_status(const std::string& name);
+  void print_log_part(const std::string& name, const supervise::status& main);
+  int check(pending& p);
+  bool check_script(const std::string& name);
+  int down_file(const std::string& name);
+  void wait_all(std::vector<pending> services);
+  bool wait_for_change(int inotify, double seconds);
+  int exit_code() const;
+
+  void out(const std::string& text);
+  void flush();
+  void error() { ++errors_; }
+
+  options opt_;
+  command cmd_;
+  supervise::fd original_dir_;
+  std::uint64_t tstart_ = 0;   // TAI64 seconds when sv started
+  int errors_ = 0;
+  int lsb_status_ = 0;         // exit code of the init-script "status"
+  std::string buffer_;
+};
+
+// Parses argv, runs, returns the exit code.
+int main(int argc, char** argv);
+
+}  // namespace sv
