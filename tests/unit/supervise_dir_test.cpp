@@ -308,6 +308,18 @@ TEST_CASE("write_status_files: existing files are replaced", "[supervise-dir]") 
   CHECK((unit::mode_of("supervise/stat") & 07777) == 0644);
 }
 
+TEST_CASE("write_status_files: a leftover *.new file is truncated first", "[supervise-dir]") {
+  service_dir sd;
+  REQUIRE(::mkdir("supervise", 0700) == 0);
+  const std::string junk(64, 'j');
+  for (const char* name : {"supervise/pid.new", "supervise/stat.new", "supervise/status.new"})
+    unit::write_file(name, junk);
+  supervise::write_status_files("supervise", running_status(), true, "runsv svc");
+  CHECK(unit::read_file("supervise/pid") == "11630\n");
+  CHECK(unit::read_file("supervise/stat") == "run\n");
+  CHECK(unit::read_file("supervise/status").size() == 20);
+}
+
 TEST_CASE("write_status_files: the log service's files and read_status agree",
           "[supervise-dir]") {
   service_dir sd;
