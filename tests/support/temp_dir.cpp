@@ -1,0 +1,112 @@
+#include "temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace test {
+
+namespace {
+
+std::string errno_text(const std::string& what) {
+  return what + ": " + std::strerror(errno);
+}
+
+void write_all(int fd, std::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int saved = errno;
+      ::close(fd);
+      errno = saved;
+      FAIL(errno_text("write " + path));
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace
+
+temp_dir::temp_dir(std::string_view tag) {
+  std::string pattern = "/tmp/" + std::string(tag) + ".XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) FAIL(errno_text("mkdtemp " + pattern));
+  path_ = pattern;
+}
+
+temp_dir::~temp_dir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string temp_dir::operator/(std::string_view rel) const {
+  return path_ + "/" + std::string(rel);
+}
+
+void write_file(const std::string& path, std::string_view content, mode_t mode) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) FAIL(errno_text("open " + path));
+  write_all(fd, content, path);
+  if (::fchmod(fd, mode) != 0) FAIL(errno_text("fchmod " + path));
+  ::close(fd);
+}
+
+void append_file(const std::string& path, std::string_view content) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) FAIL(errno_text("open " + path));
+  write_all(fd, content, path);
+  ::close(fd);
+}
+
+void write_script(const std::string& path, std::string_view body) {
+  write_file(path, "#!/bin/sh\n" + std::string(body), 0755);
+}
+
+void make_dir(const std::string& path, mode_t mode) {
+  if (::mkdir(path.c_str(), mode) != 0) FAIL(errno_text("mkdir " + path));
+  if (::chmod(path.c_str(), mode) != 0) FAIL(errno_text("chmod " + path));
+}
+
+std::optional<std::string> read_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return std::nullopt;
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::vector<std::string> lines;
+  auto text = read_file(path);
+  if (!text) return lines;
+  std::size_t start = 0;
+  while (start < text->size()) {
+    std::size_t nl = text->find('\n', start);
+    if (nl == std::string::npos) {
+      lines.push_back(text->substr(start));
+      break;
+    }
+    lines.push_back(text->substr(start, nl - start));
+    start = nl + 1;
+  }
+  return lines;
+}
+
+bool exists(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+}  // namespace test
