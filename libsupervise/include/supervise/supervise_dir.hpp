@@ -24,6 +24,7 @@ struct dir_error {
 // (one level, relative to the current directory, result ignored).
 // Errors: "unable to readlink ./NAME" (+errno), or err = -1 for a target of
 // 256 bytes or more ("unable to readlink ./NAME: name too long").
+// `what` stays valid until the next call.
 dir_error make_supervise_dir(const char* name);
 
 // Opens DIR/lock (O_WRONLY|O_NONBLOCK|O_APPEND|O_CREAT, 0600) and flock()s it
