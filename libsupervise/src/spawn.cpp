@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -19,6 +21,7 @@ namespace {
 // async-signal-safe calls are allowed, so no allocation, no fmt, no locale.
 struct child_plan {
   std::vector<char*> argv;
+  std::vector<std::string> candidates;  // paths to try, in PATH order
   std::string exec_head;   // "PREFIX: fatal: EXEC_FAILED: "
   std::string chdir_head;
   std::string fd_head;
@@ -31,6 +34,20 @@ child_plan make_plan(const spawn_spec& spec) {
   child_plan plan;
   for (const auto& arg : spec.argv) plan.argv.push_back(const_cast<char*>(arg.c_str()));
   plan.argv.push_back(nullptr);
+  const std::string& file = spec.argv[0];
+  if (spec.search_path && file.find('/') == std::string::npos) {
+    const char* path = std::getenv("PATH");
+    std::string_view dirs = path ? path : "/bin:/usr/bin";
+    for (;;) {
+      auto colon = dirs.find(':');
+      std::string_view dir = dirs.substr(0, colon);
+      plan.candidates.push_back(dir.empty() ? file : std::string(dir) + "/" + file);
+      if (colon == std::string_view::npos) break;
+      dirs.remove_prefix(colon + 1);
+    }
+  } else {
+    plan.candidates.push_back(file);
+  }
   const std::string lead = spec.prefix + ": fatal: ";
   plan.exec_head = lead + spec.exec_failed + ": ";
   plan.chdir_head = lead + spec.chdir_failed + ": ";
@@ -41,7 +58,7 @@ child_plan make_plan(const spawn_spec& spec) {
   return plan;
 }
 
-[[noreturn]] void child_die(child_plan& plan, const std::string& head, int err) noexcept {
+[[noreturn]] void child_die(child_plan& plan, const std::string& head, int err, int code) noexcept {
   char* out = plan.line.data();
   std::size_t len = 0;
   std::memcpy(out, head.data(), head.size());
@@ -59,7 +76,7 @@ child_plan make_plan(const spawn_spec& spec) {
     if (n <= 0) break;
     done += static_cast<std::size_t>(n);
   }
-  ::_exit(111);
+  ::_exit(code);
 }
 
 // dup2 onto `target`; when the fd already is the target, dup2 is a no-op
@@ -87,14 +104,23 @@ int move_fd(int from, int target) noexcept {
 
   // runsv sets up the descriptors before changing to ./log.
   if (spec.stdin_fd >= 0 && move_fd(spec.stdin_fd, STDIN_FILENO) == -1)
-    child_die(plan, plan.fd_head, errno);
+    child_die(plan, plan.fd_head, errno, spec.exit_code);
   if (spec.stdout_fd >= 0 && move_fd(spec.stdout_fd, STDOUT_FILENO) == -1)
-    child_die(plan, plan.fd_head, errno);
+    child_die(plan, plan.fd_head, errno, spec.exit_code);
   if (spec.chdir_to && ::chdir(spec.chdir_to) == -1)
-    child_die(plan, plan.chdir_head, errno);
+    child_die(plan, plan.chdir_head, errno, spec.exit_code);
 
-  ::execve(plan.argv[0], plan.argv.data(), environ);
-  child_die(plan, plan.exec_head, errno);
+  if (spec.new_session) ::setsid();
+
+  // As execvp: a permission error anywhere on the path is what is reported.
+  int err = ENOENT;
+  bool denied = false;
+  for (const auto& candidate : plan.candidates) {
+    ::execve(candidate.c_str(), plan.argv.data(), environ);
+    if (errno == EACCES) denied = true;
+    else err = errno;
+  }
+  child_die(plan, plan.exec_head, denied ? EACCES : err, spec.exit_code);
 }
 
 }  // namespace

@@ -23,6 +23,10 @@ struct spawn_spec {
   std::string exec_failed;        // e.g. "unable to start ./run"
   std::string chdir_failed;       // e.g. "unable to change directory to ./log"
   std::string fd_failed;          // e.g. "unable to setup filedescriptor for ./run"
+  // Look argv[0] up in PATH (default "/bin:/usr/bin") when it has no '/'.
+  bool search_path = false;
+  bool new_session = false;       // setsid() before exec (runsvdir -P)
+  int exit_code = 111;            // of the child when it fails
 };
 
 // Forks and execs. Returns the child's pid, or -1 with errno when fork fails.
