@@ -1,0 +1,3 @@
+#include "runsvdir.hpp"
+
+int main(int argc, char** argv) { return runsvdir::main(argc, argv); }
