@@ -277,10 +277,25 @@ int controller::check(pending& p) {
 // runsv's rename of supervise/status or its exit (ok/control closed); the
 // poll stays as the fallback for ./check scripts and unwatchable dirs.
 bool controller::wait_for_change(int inotify, double seconds) {
-  if (seconds <= 0) return false;
-  pollfd pfd{inotify, POLLIN, 0};
-  int ms = static_cast<int>(seconds * 1000) + 1;
-  if (::poll(&pfd, inotify >= 0 ? 1 : 0, ms) <= 0) return false;
+  using clock = std::chrono::steady_clock;
+  const auto deadline = clock::now() + std::chrono::duration_cast<clock::duration>(
+                                           std::chrono::duration<double>(seconds));
+  // Our own reads of supervise/status raise events too: drain them and keep
+  // sleeping until one of runsv's counts or the nap is over.
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+    if (left.count() < 0) return false;
+    pollfd pfd{inotify, POLLIN, 0};
+    int ready = ::poll(&pfd, inotify >= 0 ? 1 : 0, static_cast<int>(left.count()) + 1);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) return false;
+    if (read_events(inotify)) return true;
+  }
+}
+
+// True when the events include runsv's rename of supervise/status or its
+// exit (the last close of ok or control by their reader).
+bool controller::read_events(int inotify) {
   alignas(inotify_event) char buf[4096];
   bool relevant = false;
   for (;;) {

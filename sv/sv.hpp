@@ -39,6 +39,7 @@ class controller {
   int down_file(const std::string& name);
   void wait_all(std::vector<pending> services);
   bool wait_for_change(int inotify, double seconds);
+  bool read_events(int inotify);
   int exit_code() const;
 
   void out(const std::string& text);
