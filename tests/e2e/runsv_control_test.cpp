@@ -54,7 +54,7 @@ TEST_CASE("t with want up sends TERM only (no CONT) and sets got TERM", "[runsv]
   wait_signals(f.svc, "TERM\nHUP\n");
 }
 
-TEST_CASE("k sends KILL; with want up the service is started again", "[runsv][control]") {
+TEST_CASE("k sends KILL and with want up the service is started again", "[runsv][control]") {
   service_fixture f;
   write_script(f.at("run"), sh::signal_recorder(false));
   runsv_instance rs(f.svc);
@@ -68,7 +68,7 @@ TEST_CASE("k sends KILL; with want up the service is started again", "[runsv][co
   CHECK(proc_state(static_cast<pid_t>(run.pid)) == 0);
 }
 
-TEST_CASE("x: TERM and CONT to the service, then runsv exits 0 leaving down / 00 d 00 00", "[runsv][control][exit]") {
+TEST_CASE("x sends TERM and CONT to the service then runsv exits 0 leaving down 00 d 00 00", "[runsv][control][exit]") {
   service_fixture f;
   write_script(f.at("run"), sh::signal_recorder(true));
   runsv_instance rs(f.svc);
@@ -102,7 +102,7 @@ TEST_CASE("unknown control bytes are ignored", "[runsv][control]") {
   CHECK_FALSE(rs.exited());
 }
 
-TEST_CASE("a multi-byte write is applied byte by byte, in order", "[runsv][control]") {
+TEST_CASE("a multi-byte write is applied byte by byte in order", "[runsv][control]") {
   service_fixture f;
   write_script(f.at("run"), sh::signal_recorder(false));
   runsv_instance rs(f.svc);

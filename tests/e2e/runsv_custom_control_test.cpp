@@ -58,7 +58,7 @@ TEST_CASE("a control/X without the owner execute bit is not used", "[runsv][cust
   CHECK_FALSE(exists(f.at("control.log")));
 }
 
-TEST_CASE("control/t exiting 0: d sends no TERM but still CONT, then runs control/d", "[runsv][custom-control]") {
+TEST_CASE("control/t exiting 0 makes d send no TERM but still CONT and then control/d", "[runsv][custom-control]") {
   service_fixture f;
   write_script(f.at("run"), sh::signal_recorder(false));
   make_dir(f.at("control"));
@@ -101,7 +101,7 @@ TEST_CASE("control/d runs after TERM and CONT were sent", "[runsv][custom-contro
   wait_state(f.svc, "run, paused, got TERM, want down\n", flags_hex(1, 'd', 1, 1));
 }
 
-TEST_CASE("control/u runs before every start of ./run, not on the u byte", "[runsv][custom-control]") {
+TEST_CASE("control/u runs before every start of ./run but not on the u byte", "[runsv][custom-control]") {
   service_fixture f;
   write_script(f.at("run"), "echo run >> events\nexec sleep 1000\n");
   make_dir(f.at("control"));

@@ -8,7 +8,7 @@
 
 using namespace test;
 
-TEST_CASE("SIGTERM: TERM and CONT to the service, finish runs, the logger sees EOF, runsv exits 0", "[runsv][exit]") {
+TEST_CASE("SIGTERM sends TERM and CONT to the service and runs finish and runsv exits 0 after the logger saw EOF", "[runsv][exit]") {
   service_fixture f;
   write_script(f.at("run"), sh::signal_recorder(true));
   write_script(f.at("finish"), "echo \"finish $1 $2\"\necho \"$1 $2\" > finish.args\n");

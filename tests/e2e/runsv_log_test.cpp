@@ -9,7 +9,7 @@
 
 using namespace test;
 
-TEST_CASE("log/run receives the main service's stdout", "[runsv][log]") {
+TEST_CASE("log/run receives the stdout of the main service", "[runsv][log]") {
   service_fixture f;
   write_script(f.at("run"), "echo hello from run\necho second line\nexec sleep 1000\n");
   make_dir(f.at("log"));

@@ -10,7 +10,7 @@
 
 using namespace test;
 
-TEST_CASE("running: stat run, pid of ./run, status flags 00 u 00 01, time of start", "[runsv][state]") {
+TEST_CASE("running shows stat run and the pid of ./run and flags 00 u 00 01 and the start time", "[runsv][state]") {
   service_fixture f;
   write_script(f.at("run"), sh::signal_recorder(false));
   std::int64_t before = std::time(nullptr);
@@ -28,7 +28,7 @@ TEST_CASE("running: stat run, pid of ./run, status flags 00 u 00 01, time of sta
   CHECK(st.nano < 1000000000u);
 }
 
-TEST_CASE("d: TERM then CONT, then down with an empty pid file and flags 00 d 00 00", "[runsv][state]") {
+TEST_CASE("d sends TERM then CONT and the service is down with an empty pid file and flags 00 d 00 00", "[runsv][state]") {
   service_fixture f;
   write_script(f.at("run"), sh::signal_recorder(true));
   runsv_instance rs(f.svc);
@@ -45,7 +45,7 @@ TEST_CASE("d: TERM then CONT, then down with an empty pid file and flags 00 d 00
   CHECK(f.lines("starts").size() == 1);
 }
 
-TEST_CASE("a down file: not started, flags 00 d 00 00; u starts it, flags 00 u 00 01", "[runsv][state]") {
+TEST_CASE("a down file keeps it down with flags 00 d 00 00 until u starts it with flags 00 u 00 01", "[runsv][state]") {
   service_fixture f;
   write_script(f.at("run"), sh::signal_recorder(false));
   write_file(f.at("down"), "");
@@ -70,7 +70,7 @@ TEST_CASE("a down file: not started, flags 00 d 00 00; u starts it, flags 00 u 0
   CHECK(read_pid_file(f.svc) == std::to_string(up.pid) + "\n");
 }
 
-TEST_CASE("p stops the service (paused flag, stat run, paused); c continues it with the same timestamp", "[runsv][state]") {
+TEST_CASE("p stops the service and sets the paused flag and c continues it with the same timestamp", "[runsv][state]") {
   service_fixture f;
   write_script(f.at("run"), sh::signal_recorder(false));
   runsv_instance rs(f.svc);
@@ -91,7 +91,7 @@ TEST_CASE("p stops the service (paused flag, stat run, paused); c continues it w
   CHECK(proc_state(static_cast<pid_t>(run.pid)) != 'T');
 }
 
-TEST_CASE("o on a running service: want down (run, want down), not restarted after it exits", "[runsv][state]") {
+TEST_CASE("o on a running service sets want down and it is not restarted after it exits", "[runsv][state]") {
   service_fixture f;
   write_script(f.at("run"), sh::signal_recorder(false));
   runsv_instance rs(f.svc);
@@ -131,7 +131,7 @@ TEST_CASE("o on a down service starts it once with want down", "[runsv][state]")
   CHECK(f.lines("starts").size() == 1);
 }
 
-TEST_CASE("a service ignoring TERM after d: run, got TERM, want down (00 d 01 01); k takes it down", "[runsv][state]") {
+TEST_CASE("d on a service ignoring TERM shows got TERM and want down 00 d 01 01 until k takes it down", "[runsv][state]") {
   service_fixture f;
   write_script(f.at("run"), sh::signal_recorder(false));
   runsv_instance rs(f.svc);
@@ -151,7 +151,7 @@ TEST_CASE("a service ignoring TERM after d: run, got TERM, want down (00 d 01 01
   CHECK(read_pid_file(f.svc) == "");
 }
 
-TEST_CASE("finish state: finish, want down (00 d 00 02), pid of ./finish, run's timestamp kept, args -1 15", "[runsv][state][finish]") {
+TEST_CASE("finish state shows 00 d 00 02 and the pid of ./finish and keeps the run timestamp and finish gets -1 15", "[runsv][state][finish]") {
   service_fixture f;
   write_script(f.at("run"), "exec sleep 1000\n");
   write_script(f.at("finish"),
@@ -180,7 +180,7 @@ TEST_CASE("finish state: finish, want down (00 d 00 02), pid of ./finish, run's 
   CHECK(down.time_bytes() != run.time_bytes());
 }
 
-TEST_CASE("want exit: with control/t exiting 0, x leaves run, want exit (00 d 00 01); k then ends runsv without finish", "[runsv][state][exit]") {
+TEST_CASE("with control/t exiting 0 x leaves want exit 00 d 00 01 and k then ends runsv without finish", "[runsv][state][exit]") {
   service_fixture f;
   write_script(f.at("run"), "exec sleep 1000\n");
   write_script(f.at("finish"), "echo ran > finish.ran\n");
@@ -202,7 +202,7 @@ TEST_CASE("want exit: with control/t exiting 0, x leaves run, want exit (00 d 00
   CHECK_FALSE(exists(f.at("finish.ran")));
 }
 
-TEST_CASE("missing run: the child reports it on stderr and the service stays down with want up", "[runsv][state]") {
+TEST_CASE("a missing run is reported on stderr by the child and the service stays down with want up", "[runsv][state]") {
   service_fixture f;
   runsv_instance rs(f.svc);
   rs.wait_ready();

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <map>
 #include <sys/stat.h>
 #include <dirent.h>
@@ -20,11 +21,7 @@ struct entry {
   bool operator==(const entry&) const = default;
 };
 
-std::ostream& operator<<(std::ostream& os, const entry& e) {
-  return os << e.type << " " << std::oct << e.mode << std::dec << " " << e.size;
-}
-
-std::map<std::string, entry> listing(const std::string& dir) {
+std::map<std::string, entry> raw_listing(const std::string& dir) {
   std::map<std::string, entry> out;
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) return out;
@@ -40,43 +37,58 @@ std::map<std::string, entry> listing(const std::string& dir) {
   return out;
 }
 
+// One "name type mode size" line per entry, sorted, for readable failures.
+std::string format(const std::map<std::string, entry>& m) {
+  std::string out;
+  for (const auto& [name, e] : m) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", e.mode);
+    out += name + " " + e.type + " " + mode + " " + std::to_string(e.size) + "\n";
+  }
+  return out;
+}
+
+std::string listing(const std::string& dir) { return format(raw_listing(dir)); }
+
+std::string format(const entry& e) { return format(std::map<std::string, entry>{{".", e}}); }
+
 entry entry_of(const std::string& path) {
   struct stat st;
   REQUIRE(::stat(path.c_str(), &st) == 0);
   return entry{S_ISDIR(st.st_mode) ? 'd' : '?', static_cast<unsigned>(st.st_mode & 07777), 0};
 }
 
-std::map<std::string, entry> expected_listing(std::uint32_t pid) {
+std::string expected_listing(std::uint32_t pid) {
   auto pid_text = std::to_string(pid) + "\n";
-  return {{"control", {'p', 0600, 0}},
+  return format(std::map<std::string, entry>{{"control", {'p', 0600, 0}},
           {"lock", {'-', 0600, 0}},
           {"ok", {'p', 0600, 0}},
           {"pid", {'-', 0644, static_cast<long long>(pid_text.size())}},
           {"stat", {'-', 0644, 4}},
-          {"status", {'-', 0644, 20}}};
+          {"status", {'-', 0644, 20}}});
 }
 
 }  // namespace
 
-TEST_CASE("supervise/ holds exactly control, lock, ok, pid, stat, status with runit's modes", "[runsv][supervise]") {
+TEST_CASE("supervise/ holds exactly control lock ok pid stat status with the modes runit gives them", "[runsv][supervise]") {
   service_fixture f;
   write_script(f.at("run"), "exec sleep 1000\n");
   runsv_instance rs(f.svc);
   rs.wait_ready();
   auto st = wait_state(f.svc, "run\n", flags_hex(0, 'u', 0, 1));
 
-  CHECK(entry_of(f.at("supervise")) == entry{'d', 0700, 0});
+  CHECK(format(entry_of(f.at("supervise"))) == format(entry{'d', 0700, 0}));
   CHECK(listing(f.at("supervise")) == expected_listing(st.pid));
   CHECK(read_pid_file(f.svc) == std::to_string(st.pid) + "\n");
   CHECK(read_stat(f.svc) == "run\n");
   // Nothing but the service's own files appeared in the service directory.
-  auto top = listing(f.svc);
+  auto top = raw_listing(f.svc);
   CHECK(top.size() == 2);
   CHECK(top.count("run") == 1);
   CHECK(top.count("supervise") == 1);
 }
 
-TEST_CASE("supervise as a symlink to a missing relative directory: runsv creates the target", "[runsv][supervise]") {
+TEST_CASE("supervise as a symlink to a missing relative directory makes runsv create the target", "[runsv][supervise]") {
   service_fixture f;
   write_script(f.at("run"), "exec sleep 1000\n");
   make_dir(f.at("log"));
@@ -89,13 +101,13 @@ TEST_CASE("supervise as a symlink to a missing relative directory: runsv creates
   auto st = wait_state(f.svc, "run\n", flags_hex(0, 'u', 0, 1));
   wait_state(f.at("log"), "run\n", flags_hex(0, 'u', 0, 1));
 
-  CHECK(entry_of(f.root / "svc-sup") == entry{'d', 0700, 0});
-  CHECK(entry_of(f.root / "log-sup") == entry{'d', 0700, 0});
+  CHECK(format(entry_of(f.root / "svc-sup")) == format(entry{'d', 0700, 0}));
+  CHECK(format(entry_of(f.root / "log-sup")) == format(entry{'d', 0700, 0}));
   CHECK(listing(f.root / "svc-sup") == expected_listing(st.pid));
-  CHECK(listing(f.root / "log-sup").count("status") == 1);
+  CHECK(raw_listing(f.root / "log-sup").count("status") == 1);
   CHECK(runsv_listening(f.at("log")));
   // The links stay links.
-  CHECK(listing(f.svc).at("supervise").type == 'l');
+  CHECK(raw_listing(f.svc).at("supervise").type == 'l');
 }
 
 TEST_CASE("a log that is not a directory is warned about and ignored", "[runsv][supervise][log]") {

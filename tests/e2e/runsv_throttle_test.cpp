@@ -23,7 +23,7 @@ double status_time(const status_record& st) {
 
 }  // namespace
 
-TEST_CASE("a run that exits at once is not restarted immediately: the down state lasts", "[runsv][throttle]") {
+TEST_CASE("a run that exits at once is not restarted immediately as the down state lasts", "[runsv][throttle]") {
   service_fixture f;
   write_script(f.at("run"), "echo $$ >> starts\ndate +%s.%N >> start.times\nexit 1\n");
   runsv_instance rs(f.svc);
@@ -50,7 +50,7 @@ TEST_CASE("a run that exits at once is not restarted immediately: the down state
   CHECK(second_start - down_times[0] >= 0.5);
 }
 
-TEST_CASE("[extension] d during the restart throttle takes effect at once", "[runsv][throttle][extension]") {
+TEST_CASE("extension d during the restart throttle takes effect at once", "[runsv][throttle][extension]") {
   service_fixture f;
   write_script(f.at("run"), "echo $$ >> starts\nexit 1\n");
   runsv_instance rs(f.svc);
