@@ -1,0 +1,67 @@
+#include "environ.hpp"
+
+#include <cerrno>
+#include <string_view>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace chpst {
+
+std::vector<std::string> apply_env(std::vector<std::string> env, const std::vector<std::string>& changes) {
+  for (const std::string& change : changes) {
+    std::string_view name = std::string_view(change).substr(0, change.find('='));
+    for (std::size_t t = 0; t < env.size(); ++t) {
+      std::string_view entry = env[t];
+      if (entry.size() > name.size() && entry.substr(0, name.size()) == name && entry[name.size()] == '=') {
+        env[t] = std::move(env.back());
+        env.pop_back();
+        break;
+      }
+    }
+    if (change.find('=') != std::string::npos) env.push_back(change);
+  }
+  return env;
+}
+
+std::vector<std::string> exec_candidates(const std::string& file, const char* path) {
+  if (file.find('/') != std::string::npos) return {file};
+  std::string_view rest = path != nullptr ? path : "/bin:/usr/bin";
+  std::vector<std::string> out;
+  for (;;) {
+    auto colon = rest.find(':');
+    std::string_view dir = rest.substr(0, colon);
+    out.push_back((dir.empty() ? std::string(".") : std::string(dir)) + "/" + file);
+    if (colon == std::string_view::npos) return out;
+    rest.remove_prefix(colon + 1);
+  }
+}
+
+int exec_program(const std::string& file, const std::vector<std::string>& argv,
+                 const std::vector<std::string>& env, const char* path) {
+  std::vector<char*> c_argv;
+  for (const auto& a : argv) c_argv.push_back(const_cast<char*>(a.c_str()));
+  c_argv.push_back(nullptr);
+  std::vector<char*> c_env;
+  for (const auto& e : env) c_env.push_back(const_cast<char*>(e.c_str()));
+  c_env.push_back(nullptr);
+
+  int saved = 0;
+  int last = 0;
+  for (const std::string& candidate : exec_candidates(file, path)) {
+    ::execve(candidate.c_str(), c_argv.data(), c_env.data());
+    last = errno;
+    if (last == ENOENT) continue;
+    saved = last;
+    if (last != EACCES && last != EPERM && last != EISDIR) return last;
+  }
+  return saved != 0 ? saved : last;
+}
+
+std::vector<std::string> current_environment() {
+  std::vector<std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) env.emplace_back(*e);
+  return env;
+}
+
+}  // namespace chpst

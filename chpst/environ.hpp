@@ -1,0 +1,31 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+// The new program's environment and its execution (runit's pathexec).
+
+namespace chpst {
+
+// Applies changes in order to env, exactly as runit's pathexec_env_run does:
+// for each change, the first variable with the change's name (the text
+// before its first '=') is removed by moving the last entry into its slot;
+// a change containing '=' is then appended. Order is visible to `env`.
+std::vector<std::string> apply_env(std::vector<std::string> env, const std::vector<std::string>& changes);
+
+// The files tried for `file`: itself if it contains '/', else each PATH
+// element + "/" + file, an empty element meaning ".". path == nullptr means
+// "/bin:/usr/bin".
+std::vector<std::string> exec_candidates(const std::string& file, const char* path);
+
+// Execs argv with env, looking `file` up in `path` (chpst's own PATH, not
+// the new environment's). Returns only on failure, with the errno runit
+// reports: the last EACCES/EPERM/EISDIR seen, else the last error; any error
+// other than those and ENOENT stops the search.
+int exec_program(const std::string& file, const std::vector<std::string>& argv,
+                 const std::vector<std::string>& env, const char* path);
+
+// The current process's environment as strings.
+std::vector<std::string> current_environment();
+
+}  // namespace chpst

@@ -1,0 +1,3 @@
+#include "chpst.hpp"
+
+int main(int argc, char** argv) { return chpst::main(argc, argv); }
