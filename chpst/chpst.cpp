@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
+#include <utility>
 
 #include "envdir.hpp"
 #include "environ.hpp"
@@ -130,13 +131,16 @@ void take_lock(const std::string& file, bool wait) {
 }
 
 void exec_or_die(const std::vector<std::string>& argv, const std::vector<std::string>& changes,
-                 const std::optional<std::string>& as_argv0) {
+                 const std::optional<std::string>& as_argv0, const limits& soft) {
   std::vector<std::string> args = argv;
   if (as_argv0) args[0] = *as_argv0;
-  std::vector<std::string> env = apply_env(current_environment(), changes);
+  std::string name = args[0];
   // The program is looked up in chpst's own PATH, not the new environment's.
-  int err = exec_program(argv[0], args, env, std::getenv("PATH"));
-  die("unable to run: " + args[0], err);
+  prepared_exec program(argv[0], std::move(args), apply_env(current_environment(), changes),
+                        std::getenv("PATH"));
+  apply_limits(soft);
+  int err = program.run();
+  die("unable to run: " + name, err);
 }
 
 void run(const options& o, accounts& db) {
@@ -158,8 +162,7 @@ void run(const options& o, accounts& db) {
   close_fd(o.close_stdin, 0, "stdin");
   close_fd(o.close_stdout, 1, "stdout");
   close_fd(o.close_stderr, 2, "stderr");
-  apply_limits(o.soft);
-  exec_or_die(o.program, changes, o.argv0);
+  exec_or_die(o.program, changes, o.argv0, o.soft);
 }
 
 int main(int argc, char** argv) {

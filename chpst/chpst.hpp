@@ -55,9 +55,11 @@ std::optional<options> parse_options(int argc, char* const* argv, std::string_vi
 [[noreturn]] void run(const options& o, accounts& db);
 
 // Execs argv (argv0 replaced by `as_argv0` if given) with the environment
-// changes applied; on failure throws "unable to run: ARGV0: ERR".
+// changes applied, setting the soft limits `soft` just before execve; on
+// failure throws "unable to run: ARGV0: ERR".
 [[noreturn]] void exec_or_die(const std::vector<std::string>& argv, const std::vector<std::string>& changes,
-                              const std::optional<std::string>& as_argv0 = std::nullopt);
+                              const std::optional<std::string>& as_argv0 = std::nullopt,
+                              const limits& soft = {});
 
 // Runs the personality `name` (setuidgid, envuidgid, envdir, pgrphack,
 // setlock, softlimit); nullopt if `name` is none of them.

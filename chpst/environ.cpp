@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <string_view>
+#include <utility>
 #include <unistd.h>
 
 extern char** environ;
@@ -37,25 +38,31 @@ std::vector<std::string> exec_candidates(const std::string& file, const char* pa
   }
 }
 
-int exec_program(const std::string& file, const std::vector<std::string>& argv,
-                 const std::vector<std::string>& env, const char* path) {
-  std::vector<char*> c_argv;
-  for (const auto& a : argv) c_argv.push_back(const_cast<char*>(a.c_str()));
-  c_argv.push_back(nullptr);
-  std::vector<char*> c_env;
-  for (const auto& e : env) c_env.push_back(const_cast<char*>(e.c_str()));
-  c_env.push_back(nullptr);
+prepared_exec::prepared_exec(const std::string& file, std::vector<std::string> argv,
+                             std::vector<std::string> env, const char* path)
+    : candidates_(exec_candidates(file, path)), argv_(std::move(argv)), env_(std::move(env)) {
+  for (auto& a : argv_) c_argv_.push_back(a.data());
+  c_argv_.push_back(nullptr);
+  for (auto& e : env_) c_env_.push_back(e.data());
+  c_env_.push_back(nullptr);
+}
 
+int prepared_exec::run() const noexcept {
   int saved = 0;
   int last = 0;
-  for (const std::string& candidate : exec_candidates(file, path)) {
-    ::execve(candidate.c_str(), c_argv.data(), c_env.data());
+  for (const std::string& candidate : candidates_) {
+    ::execve(candidate.c_str(), c_argv_.data(), c_env_.data());
     last = errno;
     if (last == ENOENT) continue;
     saved = last;
     if (last != EACCES && last != EPERM && last != EISDIR) return last;
   }
   return saved != 0 ? saved : last;
+}
+
+int exec_program(const std::string& file, const std::vector<std::string>& argv,
+                 const std::vector<std::string>& env, const char* path) {
+  return prepared_exec(file, argv, env, path).run();
 }
 
 std::vector<std::string> current_environment() {

@@ -122,8 +122,7 @@ int softlimit(std::string_view prog, int argc, char* const* argv) {
     }
   }
   if (g.index() >= argc) return supervise::usage(prog, usage_softlimit, exit_usage);
-  apply_limits(soft);
-  exec_or_die(args_from(g.index(), argc, argv), {});
+  exec_or_die(args_from(g.index(), argc, argv), {}, std::nullopt, soft);
 }
 
 }  // namespace

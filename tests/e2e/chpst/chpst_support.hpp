@@ -25,6 +25,13 @@ inline std::string probe() { return bindir() + "/chpst_probe"; }
 inline std::string personality(std::string_view name) { return bindir() + "/" + std::string(name); }
 inline std::string debian_chpst() { return std::string(REFERENCE_BINDIR) + "/chpst"; }
 
+// In a sanitized build, LeakSanitizer cannot work in a process that has
+// chrooted or changed its uid, and says so at exit: keep it quiet.
+inline test::spawn_options quiet_sanitizer(test::spawn_options o) {
+  o.env.push_back("ASAN_OPTIONS=detect_leaks=0");
+  return o;
+}
+
 // dir/name as a symlink to target; returns its path.
 inline std::string link_as(const test::temp_dir& dir, std::string_view name, const std::string& target) {
   std::string path = dir / name;
