@@ -64,10 +64,12 @@ int scanner::run() {
   int fd = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
   if (fd >= 0) {
     inotify_ = std::make_unique<asio::posix::stream_descriptor>(io_, fd);
-    watch_dir();
+    watching_ = watch_dir();
     arm_inotify();
   }
   scan_now();
+  // runit writes its first dot after the first scan's messages.
+  if (log_pipe_) log_tick();
   arm_periodic();
   if (exit_code_ < 0) io_.run();
   return exit_code_;
@@ -97,7 +99,6 @@ void scanner::setup_log() {
   ::close(ends[1]);
   log_pipe_ = std::make_unique<asio::posix::stream_descriptor>(io_, ends[0]);
   arm_log_pipe();
-  log_tick();
 }
 
 void scanner::log_tick() {
@@ -168,11 +169,17 @@ void scanner::schedule_check(int seconds) {
   });
 }
 
+// While DIR is watched a rescan is a safety net; while it is not (no
+// inotify, or DIR missing) this is runit's 5 s poll, retrying the watch.
 void scanner::arm_periodic() {
-  periodic_.expires_after(inotify_ ? rescan_interval : poll_interval);
+  periodic_.expires_after(watching_ ? rescan_interval : poll_interval);
   periodic_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    if (inotify_) scan_now();
+    if (inotify_ && !watching_) {
+      watching_ = watch_dir();
+      if (watching_) check_ = true;
+    }
+    if (watching_) scan_now();
     else scan_if_changed();
     arm_periodic();
   });
@@ -333,7 +340,12 @@ void scanner::arm_inotify() {
                              off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
                            }
                          }
-                         if (rewatch) watch_dir();
+                         if (rewatch) {
+                           bool was = watching_;
+                           watching_ = watch_dir();
+                           // Back to the short poll until DIR is there again.
+                           if (was && !watching_) arm_periodic();
+                         }
                          request_scan();
                          arm_inotify();
                        });

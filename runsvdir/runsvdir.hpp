@@ -65,6 +65,7 @@ class scanner {
   std::unique_ptr<boost::asio::posix::stream_descriptor> log_pipe_;
   supervise::fd original_dir_;
   std::vector<service_entry> services_;
+  bool watching_ = false;   // DIR is watched by inotify
   bool check_ = true;        // rescan even if DIR looks unchanged
   bool scan_posted_ = false;
   bool check_armed_ = false;
