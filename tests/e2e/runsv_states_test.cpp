@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <optional>
+
 #include <csignal>
 #include <ctime>
 
@@ -166,7 +168,15 @@ TEST_CASE("finish state shows 00 d 00 02 and the pid of ./finish and keeps the r
   send_control(f.svc, "u");
   auto run = wait_state(f.svc, "run\n", flags_hex(0, 'u', 0, 1));
   send_control(f.svc, "d");
-  auto fin = wait_state(f.svc, "finish, want down\n", flags_hex(0, 'd', 0, 2));
+  wait_state(f.svc, "finish, want down\n", flags_hex(0, 'd', 0, 2));
+  // runsv writes the finish state once with pid 0 (run reaped) and again
+  // when ./finish has started: wait for the second.
+  std::optional<status_record> started;
+  wait_until([&] {
+    started = read_status(f.svc);
+    return started && started->state == 2 && started->pid != 0;
+  }, "./finish to be started");
+  auto fin = *started;
   wait_until([&] { return f.text("finish.pid") == std::to_string(fin.pid) + "\n"; }, "finish to record its pid",
              default_timeout, [&] { return "finish.pid: " + f.text("finish.pid"); });
   CHECK(fin.pid != run.pid);

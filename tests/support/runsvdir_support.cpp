@@ -15,7 +15,11 @@
 
 namespace test {
 
-std::string runsvdir_under_test() { return RUNSVDIR_BIN; }
+std::string runsvdir_under_test() {
+  const char* env = std::getenv("RUNSVDIR_UNDER_TEST");
+  if (env != nullptr && *env != '\0') return env;
+  return RUNSVDIR_BIN;
+}
 std::string runsvchdir_under_test() { return RUNSVCHDIR_BIN; }
 
 std::optional<proc_stat> read_proc_stat(pid_t pid) {

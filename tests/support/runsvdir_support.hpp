@@ -18,8 +18,9 @@
 
 namespace test {
 
-// Our runsvdir and runsvchdir; Debian's are reference_bin("runsvdir") and
-// /usr/sbin/runsvchdir.
+// The runsvdir being tested: $RUNSVDIR_UNDER_TEST if set (e.g. Debian's, to
+// check a test against runit), else ours. Our runsvchdir. Debian's are
+// reference_bin("runsvdir") and /usr/sbin/runsvchdir.
 std::string runsvdir_under_test();
 std::string runsvchdir_under_test();
 inline constexpr const char* reference_runsvchdir = "/usr/sbin/runsvchdir";
