@@ -1,0 +1,3 @@
+#include "logger.hpp"
+
+int main(int argc, char** argv) { return svlogd::main(argc, argv); }
