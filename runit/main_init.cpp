@@ -1,0 +1,3 @@
+#include "runit_init.hpp"
+
+int main(int argc, char** argv) { return runit::init_main(argc, argv); }

@@ -1,0 +1,3 @@
+#include "init.hpp"
+
+int main(int argc, char** argv) { return runit::main(argc, argv); }

@@ -1,0 +1,3 @@
+#include "utmpset.hpp"
+
+int main(int argc, char** argv) { return utmpset::main(argc, argv); }
