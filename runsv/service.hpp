@@ -17,6 +17,7 @@ struct service {
   supervise::status status; // what supervise/status says
   bool pid_changed = false; // supervise/pid must be rewritten
   int last_wait = 0;        // wait status of the child that went down, for ./finish
+  int run_wait = 0;         // wait status of the last ./run
   bool throttled = false;   // a restart waits for the throttle timer
   bool once_pending = false;// an 'o' arrived while throttled
   supervise::fd lock;

@@ -9,6 +9,7 @@
 
 #include <chrono>
 
+#include "supervise/container.hpp"
 #include "supervise/fatal.hpp"
 #include "supervise/spawn.hpp"
 #include "supervise/supervise_dir.hpp"
@@ -195,6 +196,7 @@ void supervisor::child_exited(slot& s, int wait_status) {
   st.got_term = false;
   s.svc.pid_changed = true;
   s.svc.last_wait = wait_status;
+  if (st.state != state::finish) s.svc.run_wait = wait_status;
   if (!s.svc.is_log && st.state != state::finish && finish_exists()) {
     st.state = state::finish;
     update(s.svc);
@@ -204,9 +206,20 @@ void supervisor::child_exited(slot& s, int wait_status) {
   st.state = state::down;
   st.time = supervise::tai64n::now();
   update(s.svc);
+  if (!s.svc.is_log && st.wants == want::down) essential_ended(s.svc.run_wait);
   auto deadline = started;
   deadline.seconds += 1;
   if (st.time < deadline) throttle(s, 1);
+}
+
+// Beyond runit: a service marked with an `essential` file that ends for good
+// (down while wanted down) ends its container, with its exit status.
+void supervisor::essential_ended(int run_wait) {
+  struct stat st;
+  if (::stat("essential", &st) == -1 || !supervise::in_pid_namespace()) return;
+  // The first service to end the container sets its exit code.
+  if (!supervise::read_exit_code()) supervise::write_exit_code(supervise::exit_code_of(run_wait));
+  ::kill(1, SIGTERM);
 }
 
 // runit sleeps here and answers nothing; a timer keeps the FIFO served.

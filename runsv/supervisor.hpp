@@ -54,6 +54,7 @@ class supervisor {
   bool custom_control(char command);
   void child_exited(slot& s, int wait_status);
   void throttle(slot& s, int seconds);
+  void essential_ended(int run_wait);
   void update(service& svc);
 
   std::string dir_;

@@ -16,6 +16,7 @@
 #include <boost/asio/post.hpp>
 
 #include "proctitle.hpp"
+#include "supervise/container.hpp"
 #include "supervise/fatal.hpp"
 #include "supervise/spawn.hpp"
 
@@ -33,6 +34,9 @@ constexpr auto poll_interval = 5s;
 constexpr auto rescan_interval = 60s;
 constexpr auto log_tick_interval = 900s;
 constexpr int max_link_hops = 16;
+// A container runtime kills everything 10 s after its TERM.
+constexpr auto halt_budget = 8s;
+constexpr auto halt_term_grace = 1s;
 
 constexpr std::uint32_t dir_events = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
                                      IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
@@ -134,7 +138,13 @@ void scanner::on_signal(int sig) {
   switch (sig) {
     case SIGCHLD: reap(); return;
     case SIGALRM: scan_now(); return;  // Debian's forced rescan
-    case SIGTERM: exit_code_ = exit_term; break;  // the runsv processes keep running
+    case SIGTERM:
+      if (supervise::in_container()) {
+        halt();
+        return;
+      }
+      exit_code_ = exit_term;  // the runsv processes keep running
+      break;
     case SIGHUP:
       for (auto& e : services_)
         if (e.pid) ::kill(e.pid, SIGTERM);
@@ -149,6 +159,7 @@ void scanner::reap() {
   pid_t pid;
   while ((pid = ::waitpid(-1, &ws, WNOHANG)) > 0 || (pid == -1 && errno == EINTR)) {
     if (pid <= 0) continue;
+    if (halting_) continue;
     for (auto& e : services_) {
       if (e.pid != pid) continue;
       e.pid = 0;
@@ -156,6 +167,33 @@ void scanner::reap() {
       schedule_check(1);
     }
   }
+  if (halting_ && pid == -1 && errno == ECHILD) {
+    exit_code_ = supervise::read_exit_code().value_or(exit_term);
+    io_.stop();
+  }
+}
+
+// Beyond runit, as a container's PID 1: TERM stops the whole tree in order.
+// Each runsv stops its service (TERM, finish, the logger drains) and exits;
+// runsvdir reaps everything and exits when nothing is left. Whatever is
+// still there after the budget gets TERM, then KILL.
+void scanner::halt() {
+  if (halting_) return;
+  halting_ = true;
+  periodic_.cancel();
+  check_timer_.cancel();
+  for (auto& e : services_)
+    if (e.pid) ::kill(e.pid, SIGTERM);
+  check_timer_.expires_after(halt_budget);
+  check_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    ::kill(-1, SIGTERM);
+    check_timer_.expires_after(halt_term_grace);
+    check_timer_.async_wait([this](const boost::system::error_code& ec2) {
+      if (!ec2) ::kill(-1, SIGKILL);
+    });
+  });
+  reap();
 }
 
 void scanner::schedule_check(int seconds) {
@@ -214,6 +252,7 @@ void scanner::scan_if_changed() {
 }
 
 void scanner::scan_now() {
+  if (halting_) return;
   struct stat st;
   if (::stat(opt_.dir.c_str(), &st) == -1) {
     supervise::warn(prefix_, "unable to stat " + opt_.dir, errno);

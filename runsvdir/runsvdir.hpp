@@ -40,6 +40,7 @@ class scanner {
   void arm_signals();
   void on_signal(int sig);
   void reap();
+  void halt();
   void request_scan();
   void scan_if_changed();
   void scan_now();
@@ -65,6 +66,7 @@ class scanner {
   std::unique_ptr<boost::asio::posix::stream_descriptor> log_pipe_;
   supervise::fd original_dir_;
   std::vector<service_entry> services_;
+  bool halting_ = false;    // a container's TERM: stopping the tree
   bool watching_ = false;   // DIR is watched by inotify
   bool check_ = true;        // rescan even if DIR looks unchanged
   bool scan_posted_ = false;

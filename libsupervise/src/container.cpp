@@ -21,8 +21,9 @@ constexpr const char* initial_pid_ns = "pid:[4026531836]";
 
 }  // namespace
 
-bool in_container() {
-  if (::getpid() != 1) return false;
+bool in_container() { return ::getpid() == 1 && in_pid_namespace(); }
+
+bool in_pid_namespace() {
   char link[64];
   ssize_t n = ::readlink("/proc/self/ns/pid", link, sizeof link - 1);
   if (n <= 0) return false;

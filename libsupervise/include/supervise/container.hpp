@@ -13,9 +13,11 @@ namespace supervise {
 // stage 2, stage 3, a finish script or runsv (essential services) write it.
 inline constexpr const char* exit_code_file = RUNIT_EXITCODE_FILE;
 
-// True when this process is PID 1 of a PID namespace other than the
-// initial one (/proc/self/ns/pid differs from the host's); false on a real
-// machine and when /proc is not mounted.
+// True when this process runs in a PID namespace other than the initial
+// one (/proc/self/ns/pid differs from the host's); false on a real machine
+// and when /proc is not mounted.
+bool in_pid_namespace();
+// True when this process is PID 1 of such a namespace: a container's init.
 bool in_container();
 
 // The number in exit_code_file, if it holds one (0..255).
