@@ -90,6 +90,9 @@ void svlogd_process::write(std::string_view data, std::chrono::milliseconds time
       continue;
     }
     if (n == -1 && errno == EINTR) continue;
+    // svlogd is gone (a usage error, say): what happens then is for the
+    // caller to check through its exit status and output.
+    if (n == -1 && errno == EPIPE) return;
     if (n == -1 && errno != EAGAIN) FAIL("write to svlogd's stdin: " << std::strerror(errno));
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) FAIL("svlogd did not take its input in time; " << data.size() << " bytes left");

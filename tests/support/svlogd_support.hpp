@@ -33,7 +33,7 @@ class svlogd_process {
 
   pid_t pid() const noexcept { return pid_; }
   // Writes all of data, waiting for room in the pipe up to `timeout`;
-  // fails the test if it cannot.
+  // fails the test if it cannot. Returns quietly if svlogd closed the pipe.
   void write(std::string_view data, std::chrono::milliseconds timeout = default_timeout);
   // Closes our end of the pipe (EOF for svlogd).
   void close_input();
