@@ -111,7 +111,7 @@ TEST_CASE("svlogd differential: size rotation and pruning (§16.5, §16.6)", "[s
 
 TEST_CASE("svlogd differential: long lines, replacement, stderr copies (§16.7)", "[svlogd][interop]") {
   compare({"-r", "#", "-R", "b", "-l", "6", "-b", "7", "log"}, {{"config", "e*\n", 0644}},
-          "abcdefghij\x01klm\x01n\nabcd\nabcdef\nab\tc\xc3\xa9d\x7f\n");
+          "abcdefghij\x01klm\x01n\nabcd\nabcdef\nab\tc\xc3\xa9" "d\x7f\n");
   compare({"-R", "ab", "log"}, {}, "abc\tdef\n");
   compare({"-r:", "-R", "fb", "log"}, {}, "foo\nbar\nbaz\n");
   compare({"-l", "10", "-b", "20", "log"}, {{"config", "s0\ne*\n", 0644}},
