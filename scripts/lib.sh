@@ -154,3 +154,34 @@ decode_status() {
   printf 'state=%s want=%s pid=%d paused=%d term=%d\n' \
     "$state" "$want" "$pid" "${bytes[16]}" "${bytes[18]}"
 }
+
+# Prints the pids of the live children of PID, one a line (from /proc).
+child_pids() {
+  local parent=$1 stat rest pid state ppid
+  # Linux lists each thread's children in task/TID/children.
+  if [ -r "/proc/$parent/task/$parent/children" ]; then
+    local list=() more=() f
+    for f in "/proc/$parent"/task/*/children; do
+      # The file has no final newline: read returns 1 but fills the array.
+      more=()
+      { read -r -a more <"$f"; } 2>/dev/null || true
+      list+=("${more[@]}")
+    done
+    for pid in "${list[@]}"; do
+      { IFS= read -r rest <"/proc/$pid/stat"; } 2>/dev/null || continue
+      read -r state _ <<<"${rest##*) }"
+      [ "$state" = Z ] || printf '%s\n' "$pid"
+    done
+    return 0
+  fi
+  for stat in /proc/[0-9]*/stat; do
+    # The command name, in parentheses, may hold spaces: read after the last ')'.
+    { IFS= read -r rest <"$stat"; } 2>/dev/null || continue
+    pid=${stat#/proc/}
+    pid=${pid%/stat}
+    read -r state ppid _ <<<"${rest##*) }"
+    if [ "$ppid" = "$parent" ] && [ "$state" != Z ]; then
+      printf '%s\n' "$pid"
+    fi
+  done
+}
