@@ -224,6 +224,12 @@ void init::stage_exited(pid_t pid, int ws) {
         timer_.expires_after(pause_between_tries);
         timer_.async_wait([this](const boost::system::error_code& ec) {
           if (ec) return;
+          if (halting_) {
+            // A halt request came during the pause: stage 2 stays down.
+            say("leave stage: " + stage_path(2));
+            next_stage(3);
+            return;
+          }
           warn("restarting.");
           start_stage(2);
         });

@@ -20,7 +20,8 @@ namespace {
 constexpr const char* stopit = RUNIT_STOPIT_FILE;
 constexpr const char* reboot_flag = RUNIT_REBOOT_FILE;
 constexpr const char* runit_binary = RUNIT_BINARY;
-constexpr const char* version_id = "$Id: " RUNIT_CPP_ID " $\n";
+// As runit-init's -V: the version line, then an empty line.
+constexpr const char* version_id = "$Id: " RUNIT_CPP_ID " $\n\n";
 
 [[noreturn]] void die(const std::string& msg, int err) {
   throw supervise::fatal_error{init_exit_fail, msg, err};

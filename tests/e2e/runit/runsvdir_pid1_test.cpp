@@ -1,0 +1,78 @@
+// runsvdir as process 1 of a PID namespace: TERM stops every service in
+// order (TERM, finish, the logger drains) and runsvdir exits with the code
+// in the exit code file; the essential marker ends it too.
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+
+#include "pid1_support.hpp"
+#include "service.hpp"
+
+using namespace test;
+using namespace test::pid1;
+
+namespace {
+
+std::string text(const std::string& path) { return read_file(path).value_or(""); }
+
+void wait_text(container& c, const std::string& path, std::string_view expected) {
+  wait_until([&] { return text(path) == expected; }, path + " to hold \"" + std::string(expected) + "\"",
+             long_timeout, [&] { return text(path) + "\noutput:\n" + c.output(); });
+}
+
+void add_polite(const container& c, std::string_view name, std::string_view finish_extra = "") {
+  std::string m = c.mark(name);
+  std::string dir = c.add_service(name,
+                                  "echo run >>" + m + "\necho hello\ntrap 'echo term >>" + m +
+                                      "; echo bye; kill $!; exit 0' TERM\nsleep 1000 &\nwait\n",
+                                  "echo finish >>" + m + "\n" + std::string(finish_extra));
+  make_dir(dir + "/log");
+  write_script(dir + "/log/run", "exec cat >>" + m + ".log\n");
+}
+
+int exit_code_of(container& c) {
+  auto st = c.wait_exit();
+  INFO("output:\n" << c.output());
+  REQUIRE(st.has_value());
+  INFO(st->describe());
+  REQUIRE(st->exited());
+  return st->exit_code();
+}
+
+}  // namespace
+
+TEST_CASE("runsvdir as PID 1: TERM stops every service in order and exits with the exit code file's code",
+          "[runsvdir][pid1]") {
+  const bool with_code = GENERATE(true, false);
+  container c;
+  add_polite(c, "a", with_code ? "echo 42 >/run/runit.exitcode\n" : "");
+  add_polite(c, "b");
+  c.start({RUNSVDIR_BIN, "-P", c.service()});
+  wait_text(c, c.mark("a.log"), "hello\n");
+  wait_text(c, c.mark("b.log"), "hello\n");
+  auto t0 = std::chrono::steady_clock::now();
+  c.signal(SIGTERM);
+  CHECK(exit_code_of(c) == (with_code ? 42 : 0));
+  CHECK(std::chrono::steady_clock::now() - t0 < 5s);  // no 8 s budget, no KILL sweep
+  for (const char* s : {"a", "b"}) {
+    CHECK(text(c.mark(s)) == "run\nterm\nfinish\n");
+    CHECK(text(c.mark(std::string(s) + ".log")) == "hello\nbye\n");
+  }
+}
+
+TEST_CASE("runsvdir as PID 1: an essential service that ends while wanted down ends it with its code",
+          "[runsvdir][pid1][essential]") {
+  container c;
+  add_polite(c, "other");
+  std::string ess = c.add_service("ess", "exit 6\n");
+  write_file(ess + "/essential", "");
+  write_file(ess + "/down", "");
+  c.start({RUNSVDIR_BIN, "-P", c.service()});
+  wait_text(c, c.mark("other"), "run\n");
+  wait_until([&] { return runsv_listening(ess); }, "runsv for ess");
+  auto r = run({SV_BIN, "once", ess});
+  REQUIRE(r.status.exit_code() == 0);
+  CHECK(exit_code_of(c) == 6);
+  CHECK(text(c.mark("other")) == "run\nterm\nfinish\n");
+}
