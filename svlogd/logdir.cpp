@@ -27,6 +27,16 @@ constexpr const char* prog = "svlogd";
 constexpr unsigned pause_seconds = 3;
 constexpr std::size_t rotated_name_len = 27;  // "@" + 24 hex + "." + suffix
 
+}  // namespace
+
+double wall_now() {
+  timeval tv;
+  ::gettimeofday(&tv, nullptr);
+  return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+}
+
+namespace {
+
 bool is_rotated_name(const char* name) {
   return name[0] == '@' && std::strlen(name) == rotated_name_len;
 }
@@ -152,7 +162,7 @@ void logdir::read_config() {
   std::vector<std::string> warnings;
   parse_config(text, cfg_, warnings);
   for (const auto& w : warnings) supervise::warn(prog, w);
-  deadline_ = cfg_.timeout ? std::time(nullptr) + static_cast<std::time_t>(cfg_.timeout) : 0;
+  deadline_ = cfg_.timeout ? wall_now() + static_cast<double>(cfg_.timeout) : 0;
 }
 
 void logdir::open_current() {
@@ -281,8 +291,8 @@ void logdir::rotate() {
   }
   wait_processor();
   std::string name = new_name(cfg_.processor.empty() ? 's' : 'u');
-  std::time_t now = std::time(nullptr);
-  if (cfg_.timeout && now >= deadline_) deadline_ = now + static_cast<std::time_t>(cfg_.timeout);
+  double now = wall_now();
+  if (cfg_.timeout && now >= deadline_) deadline_ = now + static_cast<double>(cfg_.timeout);
   if (size_ == 0) return;
   write_current(pending_);
   pending_.clear();
@@ -306,7 +316,7 @@ void logdir::rotate() {
   }
 }
 
-std::time_t logdir::rotate_if_due(std::time_t now) {
+double logdir::rotate_if_due(double now) {
   if (!dir_ || !cfg_.timeout) return 0;
   if (now >= deadline_) rotate();
   return deadline_;

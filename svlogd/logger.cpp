@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -27,15 +28,23 @@ namespace {
 constexpr const char* prog = "svlogd";
 // Large reads are where the speed is; -b only bounds what runit would read.
 constexpr std::size_t read_size = 128 * 1024;
-constexpr std::time_t max_wait = 2744;  // runit never waits longer
+constexpr double max_wait = 2744;  // runit never waits longer
 
 [[noreturn]] void no_dirs() { throw supervise::fatal_error{exit_fatal, "no functional log directories.", 0}; }
 
 }  // namespace
 
 logger::logger(options o)
-    : opt_(std::move(o)), signals_(io_, SIGTERM, SIGALRM, SIGHUP), deadline_timer_(io_) {
-  signals_.add(SIGCHLD);
+    : opt_(std::move(o)), deadline_timer_(io_) {
+  // A signalfd instead of handlers: pending signals are looked at before
+  // every read, in runit's order, and never kill svlogd during start-up.
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGTERM, SIGALRM, SIGHUP, SIGCHLD}) sigaddset(&set, sig);
+  ::sigprocmask(SIG_BLOCK, &set, nullptr);
+  int fd = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (fd == -1) throw supervise::fatal_error{exit_fatal, "unable to create signalfd", errno};
+  signals_ = std::make_unique<asio::posix::stream_descriptor>(io_, fd);
   if (opt_.replace) {
     for (int c = 0; c < 256; ++c) replace_table_[c] = c < 32 || c > 126;
     for (unsigned char c : opt_.replace_set) replace_table_[c] = true;
@@ -78,9 +87,12 @@ int logger::run() {
 }
 
 void logger::arm_input() {
+  if (input_armed_) return;
+  input_armed_ = true;
   if (!pollable_) {
     // Regular files and directories cannot be polled; they are always readable.
     asio::post(io_, [this] {
+      input_armed_ = false;
       if (done_) return;
       on_input();
       if (!done_) housekeeping();
@@ -88,6 +100,7 @@ void logger::arm_input() {
     return;
   }
   stdin_->async_wait(asio::posix::descriptor_base::wait_read, [this](const boost::system::error_code& ec) {
+    input_armed_ = false;
     if (ec || done_) return;
     on_input();
     if (!done_) housekeeping();
@@ -97,6 +110,8 @@ void logger::arm_input() {
 void logger::on_input() {
   // After TERM in the middle of a line runit reads one byte at a time until
   // the line ends, drops it, and leaves whatever follows in the pipe.
+  // Signals first, as runit handles them before each read.
+  if (take_signals()) return;
   std::size_t want = draining_ ? 1 : input_.size();
   ssize_t n = ::read(stdin_->native_handle(), input_.data(), want);
   if (n == -1) {
@@ -217,17 +232,26 @@ void logger::flush_all() {
 }
 
 void logger::arm_signals() {
-  signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+  signals_->async_wait(asio::posix::descriptor_base::wait_read, [this](const boost::system::error_code& ec) {
     if (ec || done_) return;
-    switch (sig) {
+    take_signals();
+    housekeeping();
+    if (!done_) arm_signals();
+  });
+}
+
+// Reads the pending signals; true if one of them needs housekeeping.
+bool logger::take_signals() {
+  signalfd_siginfo si;
+  while (::read(signals_->native_handle(), &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+    switch (si.ssi_signo) {
       case SIGTERM: info("sigterm received."); got_term_ = true; break;
       case SIGALRM: info("sigalarm received."); got_alrm_ = true; break;
       case SIGHUP: info("sighangup received."); got_hup_ = true; break;
       case SIGCHLD: info("sigchild received."); reap(); break;
     }
-    housekeeping();
-    if (!done_) arm_signals();
-  });
+  }
+  return got_alrm_ || (got_term_ && !draining_) || got_hup_;
 }
 
 void logger::reap() {
@@ -242,6 +266,7 @@ void logger::reap() {
 
 // runit's order before each read (§11.2): flush, ALRM, TERM, HUP, timers.
 void logger::housekeeping() {
+  take_signals();
   flush_all();
   if (got_alrm_) {
     got_alrm_ = false;
@@ -263,14 +288,14 @@ void logger::housekeeping() {
 }
 
 void logger::arm_deadline() {
-  std::time_t now = std::time(nullptr);
-  std::time_t next = now + max_wait;
+  double now = wall_now();
+  double next = now + max_wait;
   for (auto& d : dirs_) {
-    std::time_t due = d->rotate_if_due(now);
+    double due = d->rotate_if_due(now);
     if (due) next = std::min(next, due);
   }
-  deadline_timer_.expires_after(std::chrono::seconds(std::max<std::time_t>(next - now, 0)) +
-                                std::chrono::milliseconds(1));
+  auto wait_ms = static_cast<long>(std::max(next - now, 0.0) * 1000) + 1;
+  deadline_timer_.expires_after(std::chrono::milliseconds(wait_ms));
   deadline_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec && !done_) housekeeping();
   });

@@ -7,7 +7,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "logdir.hpp"
@@ -49,6 +48,7 @@ class logger {
   void arm_input();
   void on_input();
   void arm_signals();
+  bool take_signals();
   void housekeeping();
   void arm_deadline();
   void reap();
@@ -64,10 +64,11 @@ class logger {
   bool replace_table_[256] = {};
 
   boost::asio::io_context io_;
-  boost::asio::signal_set signals_;
+  std::unique_ptr<boost::asio::posix::stream_descriptor> signals_;  // a signalfd
   boost::asio::steady_timer deadline_timer_;
   std::unique_ptr<boost::asio::posix::stream_descriptor> stdin_;
   bool got_term_ = false, got_alrm_ = false, got_hup_ = false;
+  bool input_armed_ = false;
   bool pollable_ = true;   // false for a regular file on stdin
   bool draining_ = false;  // TERM mid-line: read the rest byte by byte, then drop it
   bool done_ = false;

@@ -281,10 +281,11 @@ TEST_CASE("svlogd: t2 rotates at a fixed rhythm from the config load (§16.14)",
   p.write("bc\n");
   wait_until([&] { return rotated(f.log).size() == 2; }, "the second timed rotation", 5s);
   auto second = std::chrono::steady_clock::now() - start;
-  CHECK(first >= 1500ms);
-  CHECK(first <= 3000ms);
-  CHECK(second >= 3500ms);
-  CHECK(second <= 5000ms);
+  // Lower bounds only (a loaded machine only makes things later): the first
+  // rotation comes t after the config load, the second 2t after it, not t
+  // after the first line or the first rotation.
+  CHECK(first >= 1900ms);
+  CHECK(second >= 3900ms);
   auto names = rotated(f.log);
   CHECK(f.text(names[0]) == "a\n");
   CHECK(f.text(names[1]) == "bc\n");
