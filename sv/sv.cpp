@@ -162,13 +162,14 @@ void controller::print_status(const std::string& name) {
     case got::failed: lsb_status_ = lsb_exit_unknown; return;
     case got::status: break;
   }
+  // An unreadable `down` drops MAIN, not the log part (runit goes on with it).
   int down = down_file(name);
   if (down < 0) {
     lsb_status_ = lsb_exit_unknown;
-    return;
+  } else {
+    lsb_status_ = st.pid != 0 ? 0 : lsb_exit_down;
+    out(status_line(st, name, down == 1, now_unix()));
   }
-  lsb_status_ = st.pid != 0 ? 0 : lsb_exit_down;
-  out(status_line(st, name, down == 1, now_unix()));
   print_log_part(name, st);
 }
 
@@ -189,7 +190,7 @@ void controller::print_log_part(const std::string& name, const supervise::status
   // After a failed read runit prints the log part from the main service's
   // record, which is still in its buffer.
   if (g == got::failed) st = main;
-  int down = down_file(name + "/log");
+  int down = down_file(name);  // runit names the service, not NAME/log, in this warning
   if (down < 0) {
     out("\n");
     return;
@@ -269,7 +270,7 @@ int controller::check(pending& p) {
     }
   }
   int down = down_file(p.name);
-  if (down >= 0) out("ok: " + status_line(st, p.name, down == 1, now_unix()) + "\n");
+  out("ok: " + (down >= 0 ? status_line(st, p.name, down == 1, now_unix()) : std::string()) + "\n");
   return 1;
 }
 
@@ -321,8 +322,12 @@ void controller::wait_all(std::vector<pending> services) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
   const double timeout = static_cast<double>(opt_.timeout);
+  // runit's first pass counts as 0 s elapsed: even -w 0 checks twice, once
+  // at once and once more before reporting the timeout.
+  bool first_pass = true;
   for (;;) {
-    double pass_started = elapsed();
+    double pass_started = first_pass ? 0.0 : elapsed();
+    first_pass = false;
     for (auto it = services.begin(); it != services.end();) {
       if (!enter(it->name, true)) {
         flush();

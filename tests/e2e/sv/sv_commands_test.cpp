@@ -521,3 +521,40 @@ TEST_CASE("sv does not re-send down once runsv has sent TERM, nor up when want i
   wait_state(t.dir("rec"), "down\n", flags_hex(0, 'd', 0, 0), 10s);
   CHECK(read_file(t.dir("rec/signals")).value_or("") == "TERM\nCONT\nHUP\n");
 }
+
+TEST_CASE("sv with a down or check file that cannot be stat'ed warns on stderr as runit does", "[e2e][sv]") {
+  sv_tree t;
+  t.service("svc");
+  make_dir(t.dir("svc/log"));
+  write_script(t.dir("svc/log/run"), "exec cat > /dev/null\n");
+  t.service("plain");
+  t.start("svc");
+  t.start("plain");
+  t.wait_run("svc");
+  t.wait_run("svc/log");
+  t.wait_run("plain");
+  const std::string loop = "unable to stat svc/down: symbolic link loop\n";
+  REQUIRE(::symlink("down", t.dir("svc/down").c_str()) == 0);
+  // MAIN is dropped, the log part is still printed; only stderr has the warning.
+  t.expect({"status", "svc"}, "; run: log: (pid X) Xs\n", 0, "warning: " + loop);
+  t.expect({"-v", "up", "svc"}, "ok: \n", 0, "warning: " + loop);
+  ::unlink(t.dir("svc/down").c_str());
+  REQUIRE(t.sv({"-v", "up", "svc"}).code == 0);
+  // In the log part the warning still names the service's own down file.
+  REQUIRE(::symlink("down", t.dir("svc/log/down").c_str()) == 0);
+  t.expect({"status", "svc"}, "run: svc: (pid X) Xs; \n", 0, "warning: " + loop);
+  REQUIRE(::symlink("down", t.dir("plain/down").c_str()) == 0);
+  t.expect({"status", "plain"}, "\n", 0, "warning: unable to stat plain/down: symbolic link loop\n");
+  lsb_link(t.root.path(), "plain", sv_under_test());
+  sv_spawn o;
+  o.cwd = t.root.path();
+  o.env = {"SVDIR=" + t.root.path()};
+  auto r = run_sv({t.root / "init.d/plain", "status"}, o);
+  CHECK(r.out == "\n");
+  CHECK(r.code == 4);
+  ::unlink(t.dir("plain/down").c_str());
+  // A check that cannot be stat'ed fails at every poll: two with -w 0.
+  REQUIRE(::symlink("check", t.dir("plain/check").c_str()) == 0);
+  const std::string warning = "warning: unable to stat plain/check: symbolic link loop\n";
+  t.expect({"-w", "0", "check", "plain"}, "timeout: run: plain: (pid X) Xs\n", 1, warning + warning);
+}

@@ -258,6 +258,23 @@ TEST_CASE("sv interop: the status line and its log part", "[interop][sv][log]") 
     make_fifo(s.dir("late/log/supervise/ok"));
   });
   sc.sv({"status", "late"});
+  // A down file that cannot be stat'ed: the warning names the service, MAIN
+  // or the log part is dropped, ok: stays.
+  sc.prepare([](side& s) { REQUIRE(::symlink("down", s.dir("late/down").c_str()) == 0); });
+  sc.sv({"status", "late", "nd"});
+  sc.sv({"-v", "up", "late"});
+  sc.sv({"status"}, scenario::nothing(), [] {
+    step_options o;
+    o.lsb = "late";
+    return o;
+  }());
+  sc.prepare([](side& s) {
+    ::unlink(s.dir("late/down").c_str());
+    ::unlink(s.dir("svc/log/down").c_str());
+    REQUIRE(::symlink("down", s.dir("svc/log/down").c_str()) == 0);
+  });
+  sc.sv({"status", "svc"});
+  sc.prepare([](side& s) { ::unlink(s.dir("svc/log/down").c_str()); });
   sc.sv({"-v", "status", "svc", "nd"});
   sc.sv({"-w", "1", "stat", "svc", "late"});
   sc.compare();
@@ -288,6 +305,11 @@ TEST_CASE("sv interop: ./check scripts", "[interop][sv]") {
     make_dir(s.dir("chk/check"));
   });
   sc.sv({"check", "chk"});
+  sc.prepare([](side& s) {
+    ::rmdir(s.dir("chk/check").c_str());
+    REQUIRE(::symlink("check", s.dir("chk/check").c_str()) == 0);
+  });
+  sc.sv({"-w", "0", "check", "chk"});
   sc.compare();
 }
 
