@@ -24,13 +24,14 @@ void print_usage(const options& o) {
 }
 
 // getopt-style "w:vV": clusters (-vw5), an argument in the same word or the
-// next, "--" ends the options. Returns the index of the first operand, or -1.
+// next; a word starting with "--" ends the options (runit's subgetopt skips
+// it whatever follows, so "--w" is "--"). Returns the index of the first operand, or -1.
 int parse_flags(int argc, char** argv, options& o) {
   int i = 1;
   for (; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg.size() < 2 || arg[0] != '-') break;
-    if (arg == "--") return i + 1;
+    if (arg[1] == '-') return i + 1;  // runit's subgetopt: any "--..." ends the options and is skipped
     for (std::size_t j = 1; j < arg.size(); ++j) {
       char c = arg[j];
       if (c == 'v') {

@@ -197,6 +197,9 @@ TEST_CASE("sv interop: failure paths, several errors, names, SVDIR and usage err
                                                                 {"-V"},
                                                                 {"-V", "status", "svc"},
                                                                 {"--", "status", "svc"},
+                                                                {"--w", "status", "svc"},
+                                                                {"-v", "--verbose", "status", "svc"},
+                                                                {"-w", "-v", "status", "svc"},
                                                                 {"-vw1", "s", "svc"},
                                                                 {"-", "svc"}})
     sc.sv(args);

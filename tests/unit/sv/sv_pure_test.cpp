@@ -227,6 +227,18 @@ TEST_CASE("parse_options: -v, -w, SVWAIT, SVDIR, clusters and --", "[sv-options]
     CHECK(p.opt->services == std::vector<std::string>{"-a"});
   }
   {
+    // runit's subgetopt: any word starting with "--" ends the options and is skipped.
+    auto p = parse({"sv", "-v", "--w", "status", "a"});
+    REQUIRE(p.opt);
+    CHECK(p.opt->verbose);
+    CHECK(p.opt->command == "status");
+    CHECK(p.opt->services == std::vector<std::string>{"a"});
+    auto q = parse({"sv", "--verbose", "-v", "a"});
+    REQUIRE(q.opt);
+    CHECK_FALSE(q.opt->verbose);
+    CHECK(q.opt->command == "-v");
+  }
+  {
     env_guard w("SVWAIT", "2");
     env_guard d("SVDIR", "/x/y");
     auto p = parse({"sv", "down", "a"});
