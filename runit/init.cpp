@@ -237,7 +237,13 @@ void init::stage_exited(pid_t pid, int ws) {
       }
       // In a container a stage 2 that ends on its own ends the container
       // with its exit status.
-      if (container_ && !halting_) exit_code_ = supervise::exit_code_of(ws);
+      if (container_ && !halting_) {
+        exit_code_ = supervise::exit_code_of(ws);
+        // Its runsv processes are ours now: they stop their services in
+        // order while stage 3 runs.
+        collect_runsvs(::getpid());
+        for (pid_t p : runsvs_) ::kill(p, SIGTERM);
+      }
       say("leave stage: " + path);
       next_stage(3);
       return;
@@ -296,17 +302,7 @@ void init::run_ctrlaltdel() {
 void init::stop_stage2() {
   if (stopping_ || !stage_pid_) return;
   stopping_ = true;
-  if (container_) {
-    std::deque<pid_t> todo{stage_pid_};
-    while (!todo.empty()) {
-      pid_t p = todo.front();
-      todo.pop_front();
-      for (pid_t kid : supervise::children_of(p)) {
-        if (comm_of(kid) == "runsv") runsvs_.insert(kid);
-        else todo.push_back(kid);
-      }
-    }
-  }
+  if (container_) collect_runsvs(stage_pid_);
   ::kill(stage_pid_, SIGTERM);
   for (pid_t p : runsvs_) ::kill(p, SIGTERM);
   timer_.expires_after(5s);
@@ -317,9 +313,25 @@ void init::stop_stage2() {
   });
 }
 
+// The runsv processes below `root` (not those below a runsv: its services).
+void init::collect_runsvs(pid_t root) {
+  std::deque<pid_t> todo{root};
+  while (!todo.empty()) {
+    pid_t p = todo.front();
+    todo.pop_front();
+    for (pid_t kid : supervise::children_of(p)) {
+      if (comm_of(kid) == "runsv") runsvs_.insert(kid);
+      else todo.push_back(kid);
+    }
+  }
+}
+
 void init::halt_request() {
   if (halting_) return;
   halting_ = true;
+  // A requested halt ends with 0 unless stage 3 or a finish script says
+  // otherwise; an essential service that goes down now must not override it.
+  if (container_ && !supervise::read_exit_code()) supervise::write_exit_code(0);
   if (stage_ == 2) stop_stage2();
   // In stage 1 the halt waits for it to end and then skips stage 2;
   // in stage 3 the system is already going down.

@@ -35,6 +35,7 @@ class init {
   void stage2_requests();
   void run_ctrlaltdel();
   void stop_stage2();
+  void collect_runsvs(pid_t root);
   void halt_request();
   void finish();
   void finish_container();

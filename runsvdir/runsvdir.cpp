@@ -180,6 +180,9 @@ void scanner::reap() {
 void scanner::halt() {
   if (halting_) return;
   halting_ = true;
+  // 0 unless a finish script says otherwise; an essential service that goes
+  // down now must not override it.
+  if (!supervise::read_exit_code()) supervise::write_exit_code(0);
   periodic_.cancel();
   check_timer_.cancel();
   for (auto& e : services_)
