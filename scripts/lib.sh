@@ -10,8 +10,10 @@ export RUNIT_ROOT
 BUILD_PACKAGES=(cmake g++ ninja-build libboost-dev libfmt-dev)
 # shellcheck disable=SC2034
 # Plus what the test suite needs: Catch2, Debian's runit as the reference
-# implementation (/usr/bin/sv, /usr/bin/runsv), ps/pgrep, readelf/nm.
-TEST_PACKAGES=("${BUILD_PACKAGES[@]}" catch2 runit procps binutils)
+# implementation (/usr/bin/sv, /usr/bin/runsv), ps/pgrep, readelf/nm, groff
+# (the man pages must render without warnings), unshare/nsenter/mount for
+# the PID 1 and disk-full tests, busybox-static for the minimal-image test.
+TEST_PACKAGES=("${BUILD_PACKAGES[@]}" catch2 runit procps binutils groff-base util-linux mount busybox-static)
 
 # Prints "SCRIPT: MESSAGE" to stderr.
 say() {
