@@ -114,11 +114,16 @@ TEST_CASE("sv up, down, once, start, stop and the restart family against a real 
 TEST_CASE("sv timeouts: -w 1, SVWAIT, force-stop and force-shutdown kill a TERM-ignoring service", "[e2e][sv]") {
   sv_tree t;
   t.service("trap", "trap '' TERM\nexec sleep 1000\n");
+  t.service("svc");
   t.start("trap");
+  t.start("svc");
   t.wait_run("trap");
+  t.wait_run("svc");
   const std::string trap = t.dir("trap");
 
-  t.expect({"-w", "1", "down", "trap"}, "timeout: run: trap: (pid X) Xs, want down, got TERM\n", 1);
+  // Several services: each reports when done, the laggard at the timeout.
+  t.expect({"-w", "1", "down", "trap", "svc"},
+           "ok: down: svc: Xs, normally up\ntimeout: run: trap: (pid X) Xs, want down, got TERM\n", 1);
   t.expect({"status", "trap"}, "run: trap: (pid X) Xs, want down, got TERM\n", 0);
   t.expect({"-w1", "stop", "trap"}, "timeout: run: trap: (pid X) Xs, want down, got TERM\n", 1);
   t.expect({"force-stop", "trap"}, "kill: run: trap: (pid X) Xs, want down, got TERM\n", 1, "", {"SVWAIT=1"});

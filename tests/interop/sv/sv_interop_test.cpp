@@ -84,10 +84,12 @@ TEST_CASE("sv interop: signal and control commands, with and without -v", "[inte
 TEST_CASE("sv interop: timeouts with -w and SVWAIT, force-stop, force-shutdown", "[interop][sv]") {
   scenario sc;
   sc.service("trap", "trap '' TERM\nexec sleep 1000\n");
+  sc.service("svc");
   sc.start("trap", running("trap"));
+  sc.start("svc", running("svc"));
   const auto term_down = state("trap", "run, got TERM, want down\n", flags_hex(0, 'd', 1, 1));
 
-  sc.sv({"-w", "1", "down", "trap"}, term_down);
+  sc.sv({"-w", "1", "down", "trap", "svc"}, both(term_down, down("svc")));
   sc.sv({"status", "trap"});
   sc.sv({"force-stop", "trap"}, down("trap"), with_env({"SVWAIT=1"}));
   sc.sv({"start", "trap"}, running("trap"));
