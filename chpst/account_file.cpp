@@ -88,17 +88,6 @@ std::optional<group_entry> find_group(std::string_view content, std::string_view
   return find_entry<group_entry>(content, name, parse_group_line);
 }
 
-std::optional<std::string> slurp(const char* path) {
-  supervise::fd f = supervise::open_fd(path, O_RDONLY | O_CLOEXEC);
-  if (!f) return std::nullopt;
-  std::string out;
-  std::byte buf[4096];
-  for (;;) {
-    ssize_t n = supervise::read_some(f.get(), buf);
-    if (n < 0) return std::nullopt;
-    if (n == 0) return out;
-    out.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n));
-  }
-}
+std::optional<std::string> slurp(const char* path) { return supervise::read_file(path); }
 
 }  // namespace chpst

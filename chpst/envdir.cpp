@@ -22,16 +22,7 @@ namespace {
 // runit's openreadclose: O_RDONLY|O_NONBLOCK, read to EOF. nullopt with
 // errno on failure (EISDIR comes from read() on a directory).
 std::optional<std::string> read_entry(const char* name) {
-  supervise::fd f = supervise::open_fd(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (!f) return std::nullopt;
-  std::string out;
-  std::byte buf[4096];
-  for (;;) {
-    ssize_t n = supervise::read_some(f.get(), buf);
-    if (n < 0) return std::nullopt;
-    if (n == 0) return out;
-    out.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n));
-  }
+  return supervise::read_file(name, O_RDONLY | O_NONBLOCK);
 }
 
 struct dir_closer {

@@ -82,4 +82,17 @@ bool set_nonblock(int fd, bool on) noexcept {
   return set_flag(fd, F_GETFL, F_SETFL, O_NONBLOCK, on);
 }
 
+std::optional<std::string> read_file(const char* path, int flags) {
+  fd f = open_fd(path, flags | O_CLOEXEC);
+  if (!f) return std::nullopt;
+  std::string out;
+  std::byte buf[4096];
+  for (;;) {
+    ssize_t n = read_some(f.get(), buf);
+    if (n < 0) return std::nullopt;
+    if (n == 0) return out;
+    out.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n));
+  }
+}
+
 }  // namespace supervise

@@ -1,6 +1,9 @@
 #pragma once
 
 #include <cstddef>
+#include <fcntl.h>
+#include <optional>
+#include <string>
 #include <span>
 #include <string_view>
 #include <sys/types.h>
@@ -40,6 +43,10 @@ ssize_t read_some(int fd, std::span<std::byte> buf) noexcept;
 // Returns true, or false with errno set (EAGAIN on a full non-blocking fd).
 bool write_all(int fd, std::span<const std::byte> buf) noexcept;
 bool write_all(int fd, std::string_view text) noexcept;
+
+// Reads the whole file at `path` (opened with `flags`, close-on-exec added).
+// nullopt with errno set when the open or a read fails.
+std::optional<std::string> read_file(const char* path, int flags = O_RDONLY) ;
 
 // Sets or clears FD_CLOEXEC / O_NONBLOCK; false with errno on failure.
 bool set_cloexec(int fd, bool on = true) noexcept;
