@@ -60,6 +60,9 @@ scanner::scanner(options o)
 
 int scanner::run() {
   signals_.add(SIGALRM);
+  // A container's PID 1: a code left by an earlier run (docker stop, then
+  // start, keeps /run) must not decide this one's.
+  if (supervise::in_container()) ::unlink(supervise::exit_code_file);
   if (opt_.log) setup_log();
   original_dir_ = supervise::open_fd(".", O_RDONLY | O_CLOEXEC);
   if (!original_dir_)
