@@ -23,7 +23,7 @@ void print_usage(const options& o) {
   else supervise::usage(o.progname, "[-v] [-w sec] command service ...", exit_usage);
 }
 
-// getopt-style "w:vV": clusters (-vw5), an argument in the same word or the
+// getopt-style "w:vVj" (runit's "w:vV" plus our -j): clusters (-vw5), an argument in the same word or the
 // next; a word starting with "--" ends the options (runit's subgetopt skips
 // it whatever follows, so "--w" is "--"). Returns the index of the first operand, or -1.
 int parse_flags(int argc, char** argv, options& o) {
@@ -36,6 +36,8 @@ int parse_flags(int argc, char** argv, options& o) {
       char c = arg[j];
       if (c == 'v') {
         o.verbose = true;
+      } else if (c == 'j') {
+        o.json = true;
       } else if (c == 'w') {
         const char* value = nullptr;
         if (j + 1 < arg.size()) value = argv[i] + j + 1;

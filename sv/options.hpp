@@ -21,6 +21,7 @@ struct options {
   std::string progname;            // basename of argv[0]
   bool lsb = false;                // progname is not "sv": init-script mode
   bool verbose = false;            // -v, or -w
+  bool json = false;               // -j (beyond runit): status as JSON
   unsigned long timeout = 7;       // seconds: SVWAIT, then -w
   std::string command;
   std::vector<std::string> services;

@@ -40,6 +40,11 @@ controller::controller(options o, command c) : opt_(std::move(o)), cmd_(std::mov
 
 void controller::out(const std::string& text) { buffer_ += text; }
 
+void controller::report(const char* kind, const std::string& label, const std::string& text) {
+  if (json()) last_error_ = text;
+  else out(std::string(kind) + ": " + label + ": " + text + "\n");
+}
+
 void controller::flush() {
   if (buffer_.empty()) return;
   supervise::write_all(1, buffer_);
@@ -54,12 +59,12 @@ bool controller::enter(const std::string& name, bool wait_phase) {
   if (!wait_phase && !name.empty() && name.back() == '/') is_path = true;
   if (name.empty()) is_path = true;
   if (!is_path && ::chdir(opt_.svdir.c_str()) == -1) {
-    out("fail: " + name + ": unable to change to service directory: " + errstr(errno) + "\n");
+    report("fail", name, std::string("unable to change to service directory: ") + errstr(errno));
     error();
     return false;
   }
   if (::chdir(name.c_str()) == -1) {
-    out("fail: " + name + ": unable to change to service directory: " + errstr(errno) + "\n");
+    report("fail", name, std::string("unable to change to service directory: ") + errstr(errno));
     error();
     leave();
     return false;
@@ -79,33 +84,33 @@ controller::got controller::get_status(const std::string& label, supervise::stat
     case supervise::probe_result::running: break;
     case supervise::probe_result::not_running:
       if (!cmd_.acts.empty() && cmd_.acts[0] == 'x') {
-        out("ok: " + label + ": runsv not running\n");
+        report("ok", label, "runsv not running");
       } else {
-        out("fail: " + label + ": runsv not running\n");
+        report("fail", label, "runsv not running");
         error();
       }
       return got::not_running;
     case supervise::probe_result::error:
-      out("warning: " + label + ": unable to open supervise/ok: " + errstr(err) + "\n");
+      report("warning", label, std::string("unable to open supervise/ok: ") + errstr(err));
       error();
       return got::failed;
   }
   supervise::fd f = supervise::open_fd("supervise/status", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (!f) {
-    out("warning: " + label + ": unable to open supervise/status: " + errstr(errno) + "\n");
+    report("warning", label, std::string("unable to open supervise/status: ") + errstr(errno));
     error();
     return got::failed;
   }
   std::array<std::byte, supervise::status_size> buf;
   ssize_t n = supervise::read_some(f.get(), buf);
   if (n == -1) {
-    out("warning: " + label + ": unable to read supervise/status: " + errstr(errno) + "\n");
+    report("warning", label, std::string("unable to read supervise/status: ") + errstr(errno));
     error();
     return got::failed;
   }
   auto decoded = supervise::decode(std::span{buf}.first(static_cast<std::size_t>(n)));
   if (!decoded) {
-    out("warning: " + label + ": unable to read supervise/status: bad format\n");
+    report("warning", label, "unable to read supervise/status: bad format");
     error();
     return got::failed;
   }
@@ -198,6 +203,56 @@ void controller::print_log_part(const std::string& name, const supervise::status
   out(status_line(st, "log", down == 1, now_unix()) + "\n");
 }
 
+// Beyond runit: with -j, status goes into one JSON document printed at the
+// end; the errors are counted as for the status lines.
+json_entry controller::json_part(const std::string& name, const std::string& label) {
+  json_entry e;
+  e.name = label;
+  supervise::status st;
+  last_error_.clear();
+  if (get_status(label, st) != got::status) {
+    e.error = last_error_;
+    return e;
+  }
+  e.status = st;
+  int down = down_file(name);
+  if (down >= 0) e.down_file = down == 1;
+  struct stat sb;
+  if (::stat("notification-fd", &sb) == 0) e.ready = ::stat("supervise/ready", &sb) == 0;
+  return e;
+}
+
+void controller::json_status(const std::string& name) {
+  json_service s;
+  s.main = json_part(name, name);
+  if (!s.main.status) {
+    lsb_status_ = s.main.error == "runsv not running" ? lsb_exit_error : lsb_exit_unknown;
+    json_.push_back(std::move(s));
+    return;
+  }
+  lsb_status_ = !s.main.down_file ? lsb_exit_unknown : s.main.status->pid != 0 ? 0 : lsb_exit_down;
+  if (::chdir("log") == -1) {
+    if (errno != ENOENT) {
+      s.has_log = true;
+      s.log.name = "log";
+      s.log.error = std::string("unable to change directory: ") + errstr(errno);
+      error();
+    }
+  } else {
+    s.has_log = true;
+    s.log = json_part(name, "log");
+  }
+  json_.push_back(std::move(s));
+}
+
+// Beyond runit: a service with a notification-fd file is up only once
+// runsv has created supervise/ready (the service signalled readiness).
+bool controller::ready_ok() {
+  struct stat sb;
+  if (::stat("notification-fd", &sb) == -1) return true;
+  return ::stat("supervise/ready", &sb) == 0;
+}
+
 bool controller::check_script(const std::string& name) {
   struct stat st;
   if (::stat("check", &st) == -1) {
@@ -248,7 +303,7 @@ int controller::check(pending& p) {
     switch (act) {
       case 'x': return 0;
       case 'u':
-        if (!pid || st.state != state::run || !check_script(p.name)) return 0;
+        if (!pid || st.state != state::run || !ready_ok() || !check_script(p.name)) return 0;
         break;
       case 'd':
         if (pid || st.state != state::down) return 0;
@@ -295,7 +350,8 @@ bool controller::wait_for_change(int inotify, double seconds) {
 }
 
 // True when the events include runsv's rename of supervise/status or its
-// exit (the last close of ok or control by their reader).
+// exit (the last close of ok or control by their reader), or the creation
+// of supervise/ready (readiness, beyond runit).
 bool controller::read_events(int inotify) {
   alignas(inotify_event) char buf[4096];
   bool relevant = false;
@@ -306,6 +362,7 @@ bool controller::read_events(int inotify) {
       auto* ev = reinterpret_cast<inotify_event*>(buf + off);
       std::string_view file = ev->len ? std::string_view(ev->name) : std::string_view();
       if ((ev->mask & IN_MOVED_TO && file == "status") ||
+          (ev->mask & (IN_MOVED_TO | IN_CREATE) && file == "ready") ||
           (ev->mask & IN_CLOSE_NOWRITE && (file == "ok" || file == "control")) ||
           (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_Q_OVERFLOW)))
         relevant = true;
@@ -336,7 +393,7 @@ void controller::wait_all(std::vector<pending> services) {
       }
       if (inotify && it->watch < 0)
         it->watch = ::inotify_add_watch(inotify.get(), "supervise",
-                                        IN_MOVED_TO | IN_CLOSE_NOWRITE | IN_DELETE_SELF);
+                                        IN_MOVED_TO | IN_CREATE | IN_CLOSE_NOWRITE | IN_DELETE_SELF);
       int r = check(*it);
       bool done = r != 0;
       if (!done && pass_started > timeout) {
@@ -381,15 +438,26 @@ int controller::run() {
   for (const auto& name : opt_.services) {
     if (!enter(name, false)) {
       if (cmd_.status) lsb_status_ = lsb_exit_error;
+      if (json()) {
+        json_service s;
+        s.main.name = name;
+        s.main.error = last_error_;
+        json_.push_back(std::move(s));
+      }
       flush();
       continue;
     }
     bool keep = true;
-    if (cmd_.status) print_status(name);
+    if (json()) json_status(name);
+    else if (cmd_.status) print_status(name);
     else if (cmd_.send) keep = send(name, cmd_.acts);
     flush();
     leave();
     if (keep && !cmd_.status) waiting.push_back({name});
+  }
+  if (json()) {
+    out(status_json(json_, now_unix()));
+    flush();
   }
   if (!cmd_.status && (cmd_.wait || opt_.verbose) && !waiting.empty()) wait_all(std::move(waiting));
   return exit_code();

@@ -6,6 +6,7 @@
 
 #include "command.hpp"
 #include "options.hpp"
+#include "status_json.hpp"
 #include "supervise/fd.hpp"
 #include "supervise/status.hpp"
 
@@ -33,6 +34,9 @@ class controller {
   got get_status(const std::string& label, supervise::status& out);
   bool send(const std::string& name, const std::string& acts);
   void print_status(const std::string& name);
+  void json_status(const std::string& name);
+  json_entry json_part(const std::string& name, const std::string& label);
+  bool ready_ok();
   void print_log_part(const std::string& name, const supervise::status& main);
   int check(pending& p);
   bool check_script(const std::string& name);
@@ -43,6 +47,9 @@ class controller {
   int exit_code() const;
 
   void out(const std::string& text);
+  // A "KIND: LABEL: TEXT" line, or with -j status TEXT kept for the JSON.
+  void report(const char* kind, const std::string& label, const std::string& text);
+  bool json() const { return opt_.json && cmd_.status; }
   void flush();
   void error() { ++errors_; }
 
@@ -53,6 +60,8 @@ class controller {
   int errors_ = 0;
   int lsb_status_ = 0;         // exit code of the init-script "status"
   std::string buffer_;
+  std::string last_error_;         // with -j status: the last report's text
+  std::vector<json_service> json_;
 };
 
 // Parses argv, runs, returns the exit code.
