@@ -99,7 +99,7 @@ TEST_CASE("open_fd: creates with the given mode", "[fd]") {
   CHECK((unit::mode_of(tmp / "new") & 07777) == 0640);
 }
 
-TEST_CASE("write_all/read_some: bytes go through a pipe; EOF reads 0", "[fd]") {
+TEST_CASE("write_all/read_some: bytes go through a pipe, EOF reads 0", "[fd]") {
   auto p = make_pipe();
   REQUIRE(supervise::write_all(p.write_end.get(), std::string_view("hello")));
   p.write_end.close();

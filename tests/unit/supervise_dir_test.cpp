@@ -73,7 +73,7 @@ TEST_CASE("make_supervise_dir: a symlink to an existing directory is fine", "[su
   CHECK((unit::mode_of(sd.tmp / "sup8") & 07777) == 0750);
 }
 
-TEST_CASE("make_supervise_dir: only one level is created; the error is left to the lock",
+TEST_CASE("make_supervise_dir: only one level is created, the error is left to the lock",
           "[supervise-dir]") {
   service_dir sd;
   REQUIRE(::symlink("../a/b", "supervise") == 0);
@@ -182,7 +182,7 @@ TEST_CASE("open_control: creates the FIFO 0600 and opens both ends", "[supervise
   CHECK((::fcntl(fifo.writer.get(), F_GETFL) & O_ACCMODE) == O_WRONLY);
 }
 
-TEST_CASE("open_control: client bytes reach the reader; no EOF while runsv holds the writer",
+TEST_CASE("open_control: client bytes reach the reader, no EOF while runsv holds the writer",
           "[supervise-dir]") {
   service_dir sd;
   REQUIRE(::mkdir("supervise", 0700) == 0);
@@ -228,7 +228,7 @@ TEST_CASE("open_control: a missing directory fails at stat", "[supervise-dir]") 
   CHECK(errno == ENOENT);
 }
 
-TEST_CASE("open_ok: creates the FIFO 0600; clients see runsv running while it is open",
+TEST_CASE("open_ok: creates the FIFO 0600, clients see runsv running while it is open",
           "[supervise-dir]") {
   service_dir sd;
   REQUIRE(::mkdir("supervise", 0700) == 0);

@@ -68,7 +68,7 @@ TEST_CASE("chpst: exec failures", "[chpst][e2e]") {
   expect(chpst({"-b", "foo", "/nonexistent"}), 111, "chpst: fatal: unable to run: foo: file does not exist\n");
 }
 
-TEST_CASE("chpst: PATH lookup uses chpst's own PATH; empty element is .", "[chpst][e2e]") {
+TEST_CASE("chpst: PATH lookup uses chpst's own PATH, empty element is .", "[chpst][e2e]") {
   test::temp_dir dir;
   REQUIRE(::symlink(probe().c_str(), (dir / "myprobe").c_str()) == 0);
   test::spawn_options o = test::in_dir(dir.path());
@@ -83,7 +83,7 @@ TEST_CASE("chpst: PATH lookup uses chpst's own PATH; empty element is .", "[chps
   CHECK(unset.status.exit_code() == 0);
 }
 
-TEST_CASE("chpst: -e and -U values; -U wins over the envdir", "[chpst][e2e]") {
+TEST_CASE("chpst: -e and -U values, -U wins over the envdir", "[chpst][e2e]") {
   test::temp_dir dir;
   test::make_dir(dir / "ed");
   test::write_file(dir / "ed/UID", "fromdir\n");

@@ -70,7 +70,7 @@ TEST_CASE("envuidgid: UID and GID of the account, plain form only", "[chpst][per
   expect(as("envuidgid", {":1", "env"}), 111, "chpst: fatal: unknown account: :1\n");
 }
 
-TEST_CASE("envdir: sets variables; a subdirectory is fatal", "[chpst][personality][e2e]") {
+TEST_CASE("envdir: sets variables, a subdirectory is fatal", "[chpst][personality][e2e]") {
   test::temp_dir dir;
   test::make_dir(dir / "ed");
   test::write_file(dir / "ed/A", "1 \n");

@@ -82,7 +82,7 @@ const std::vector<std::string> all_stages = {
 
 }  // namespace
 
-TEST_CASE("runit as PID 1 runs stages 1, 2 and 3 in order; TERM stops every service in order and "
+TEST_CASE("runit as PID 1 runs stages 1, 2 and 3 in order, TERM stops every service in order and "
           "exits with the code stage 3 wrote, well within 10 s",
           "[runit][pid1]") {
   container c;
@@ -113,7 +113,7 @@ TEST_CASE("runit as PID 1 runs stages 1, 2 and 3 in order; TERM stops every serv
   CHECK(std::none_of(lines.begin(), lines.end(), [](auto& l) { return l.find("KILL") != std::string::npos; }));
 }
 
-TEST_CASE("runit as PID 1: SIGPWR is a halt request too; without an exit code file it exits 0", "[runit][pid1]") {
+TEST_CASE("runit as PID 1: SIGPWR is a halt request too, without an exit code file it exits 0", "[runit][pid1]") {
   container c;
   c.standard_stages();
   add_polite(c, "a");
@@ -136,7 +136,7 @@ TEST_CASE("runit as PID 1: a finish script's exit code file is the container's e
   CHECK(text(c.mark("a")) == "run\nterm\nfinish\n");
 }
 
-TEST_CASE("runit (or runsvdir) as PID 1 reaps 1000 orphans of a service; no zombie remains", "[runit][pid1]") {
+TEST_CASE("runit (or runsvdir) as PID 1 reaps 1000 orphans of a service, no zombie remains", "[runit][pid1]") {
   const bool runsvdir_pid1 = GENERATE(false, true);
   container c;
   c.standard_stages();
@@ -189,7 +189,7 @@ TEST_CASE("runit as PID 1: a stage 2 that exits on its own ends the container wi
                          "- runit: enter stage: /etc/runit/3"}));
 }
 
-TEST_CASE("runit as PID 1: a crashing stage 2 (or exit 111) is not restarted in a container; the exit code is "
+TEST_CASE("runit as PID 1: a crashing stage 2 (or exit 111) is not restarted in a container, the exit code is "
           "128+signal (or 111)",
           "[runit][pid1]") {
   auto [body, code] = GENERATE(table<std::string, int>({{"kill -SEGV $$\n", 139}, {"exit 111\n", 111}}));
@@ -248,7 +248,7 @@ TEST_CASE("runit as PID 1: TERM during stage 2's restart pause is not lost", "[r
   CHECK(text(c.mark("stages")) == "1\n2\n3\n");
 }
 
-TEST_CASE("runit as PID 1: stage 1 exit 100 skips stage 2; TERM in stage 1 skips it too; signals in stage 1 "
+TEST_CASE("runit as PID 1: stage 1 exit 100 skips stage 2, TERM in stage 1 skips it too, signals in stage 1 "
           "only warn",
           "[runit][pid1]") {
   container c;

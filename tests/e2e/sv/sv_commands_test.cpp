@@ -146,7 +146,7 @@ TEST_CASE("sv timeouts: -w 1, SVWAIT, force-stop and force-shutdown kill a TERM-
   t.expect({"status", "trap"}, "fail: trap: runsv not running\n", 1);
 }
 
-TEST_CASE("sv exit, shutdown and -v exit stop runsv; runsv not running is ok for them only", "[e2e][sv]") {
+TEST_CASE("sv exit, shutdown and -v exit stop runsv, runsv not running is ok for them only", "[e2e][sv]") {
   sv_tree t;
   for (const char* name : {"x1", "x2", "x3"}) t.service(name);
   make_dir(t.dir("x3/log"));

@@ -64,7 +64,7 @@ TEST_CASE("svlogd: usage and option errors (§16.1)", "[svlogd][cli]") {
   }
 }
 
-TEST_CASE("svlogd: options end at the first non-option; a lone - is a directory", "[svlogd][cli]") {
+TEST_CASE("svlogd: options end at the first non-option, a lone - is a directory", "[svlogd][cli]") {
   log_fixture f;
   auto r = run(ours(), {"log", "-t"}, f.root.path(), "a\n");
   CHECK(r.code == 0);
@@ -120,7 +120,7 @@ TEST_CASE("svlogd: standard input a directory", "[svlogd][dirs]") {
   CHECK(res.err == "svlogd: warning: unable to read standard input: is a directory\n");
 }
 
-TEST_CASE("svlogd: files and modes; the last unterminated line is dropped (§16.3)", "[svlogd][files]") {
+TEST_CASE("svlogd: files and modes, the last unterminated line is dropped (§16.3)", "[svlogd][files]") {
   log_fixture f;
   auto r = run(ours(), {"log"}, f.root.path(), "foo\n");
   CHECK(r.code == 0);
@@ -178,7 +178,7 @@ TEST_CASE("svlogd: long lines, replacement and the stderr copy (§16.7)", "[svlo
   CHECK(r.err == "a#cdef...\na#cd\na#cdef...\na##c##...\n");
 }
 
-TEST_CASE("svlogd: -R without -r uses '_'; a later -r wins in any order (§6.3)", "[svlogd][lines]") {
+TEST_CASE("svlogd: -R without -r uses '_', a later -r wins in any order (§6.3)", "[svlogd][lines]") {
   log_fixture f;
   run(ours(), {"-R", "ab", "log"}, f.root.path(), "abc\tdef\n");
   run(ours(), {"-R", "ab", "-r", ".", "log"}, f.root.path(), "abc\tdef\n");

@@ -135,7 +135,7 @@ TEST_CASE("svlogd: UDP forwarding with prefix, stamps and cut lines (§10.2)", "
   CHECK(mask(read_file(root / "log/current").value()) == "@TAI PRE hello\n@TAI PRE 0123456789abcdef\n");
 }
 
-TEST_CASE("svlogd: U sends only by UDP; a failed send is logged into current", "[svlogd][udp]") {
+TEST_CASE("svlogd: U sends only by UDP, a failed send is logged into current", "[svlogd][udp]") {
   temp_dir root("svlogd-test");
   make_dir(root / "log");
   udp_sink sink;
@@ -148,7 +148,7 @@ TEST_CASE("svlogd: U sends only by UDP; a failed send is logged into current", "
   CHECK(mask(read_file(root / "log/current").value()) == "warning: failure sending through udp: STAMP P: msg1\n");
 }
 
-TEST_CASE("svlogd: UDP config warnings; a bad U line discards lines (§16.12)", "[svlogd][udp]") {
+TEST_CASE("svlogd: UDP config warnings, a bad U line discards lines (§16.12)", "[svlogd][udp]") {
   temp_dir root("svlogd-test");
   make_dir(root / "log");
   write_file(root / "log/config", "U127.0.0.1:0\nu1.2.3\nu127.0.0.1:x\n");

@@ -105,7 +105,7 @@ TEST_CASE("svlogd: SIGKILLed and restarted under runsv, it loses and duplicates 
   CHECK(u >= 1);
 }
 
-TEST_CASE("svlogd: a full disk pauses svlogd; after space is freed every line is logged",
+TEST_CASE("svlogd: a full disk pauses svlogd, after space is freed every line is logged",
           "[svlogd][reliability][diskfull]") {
   if (::geteuid() != 0) {
     WARN("not root: no mount namespace, test skipped");

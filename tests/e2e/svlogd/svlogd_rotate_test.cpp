@@ -182,7 +182,7 @@ TEST_CASE("svlogd: processor on ALRM (§16.8)", "[svlogd][processor]") {
   CHECK(s["state"].mode == 0644);
 }
 
-TEST_CASE("svlogd: a failing processor is restarted; state and newstate (§16.8)", "[svlogd][processor]") {
+TEST_CASE("svlogd: a failing processor is restarted, state and newstate (§16.8)", "[svlogd][processor]") {
   log_fixture f;
   // Fails on its first run (no marker yet), succeeds on the second.
   write_file(f.at("config"),

@@ -17,7 +17,7 @@ TEST_CASE("environ: a change removes the first match by moving the last entry in
   CHECK(chpst::apply_env(env, {"E"}) == env);
 }
 
-TEST_CASE("environ: names match whole; later changes see earlier ones", "[chpst-environ]") {
+TEST_CASE("environ: names match whole, later changes see earlier ones", "[chpst-environ]") {
   CHECK(chpst::apply_env({"AB=1", "A=2"}, {"A=3"}) == strings{"AB=1", "A=3"});
   CHECK(chpst::apply_env({"N=old"}, {"N=X=v"}) == strings{"N=X=v"});
   CHECK(chpst::apply_env({"P=1"}, {"GID=1", "UID=2", "GID=3"}) == strings{"P=1", "UID=2", "GID=3"});

@@ -59,7 +59,7 @@ TEST_CASE("options: empty values are values, not absent", "[chpst-options]") {
   CHECK(r.opts->set_user == "");
 }
 
-TEST_CASE("options: -L does not wait; a later -u overrides", "[chpst-options]") {
+TEST_CASE("options: -L does not wait, a later -u overrides", "[chpst-options]") {
   auto r = parse({"chpst", "-u", "a", "-u", "b", "-L", "lk", "prog"});
   REQUIRE(r.opts);
   CHECK(r.opts->set_user == "b");
@@ -81,7 +81,7 @@ TEST_CASE("options: -n accepts an optional sign and digits only", "[chpst-option
   CHECK(nice_of("+-5") == std::nullopt);
 }
 
-TEST_CASE("options: limits map to their resources; -m sets four", "[chpst-options]") {
+TEST_CASE("options: limits map to their resources, -m sets four", "[chpst-options]") {
   auto r = parse({"chpst", "-m", "1000", "-d", "2000", "-o", "3", "-p", "4", "-f", "5", "-c", "6", "-r", "7",
                   "-t", "8", "prog"});
   REQUIRE(r.opts);
@@ -98,7 +98,7 @@ TEST_CASE("options: limits map to their resources; -m sets four", "[chpst-option
   CHECK(s[resource::cpu] == 8);
 }
 
-TEST_CASE("options: an empty limit is 0; suffixes are usage errors", "[chpst-options]") {
+TEST_CASE("options: an empty limit is 0, suffixes are usage errors", "[chpst-options]") {
   auto r = parse({"chpst", "-o", "", "prog"});
   REQUIRE(r.opts);
   CHECK(r.opts->soft[resource::nofile] == 0);

@@ -93,7 +93,7 @@ TEST_CASE("utmpset: no live record of the line is a warning and exit 111", "[utm
   CHECK_FALSE(unit::exists(dir / "wtmp"));  // wtmp is only written after utmp succeeded
 }
 
-TEST_CASE("utmpset: a line filling ut_line matches; a longer one is fatal (name too long)", "[utmpset]") {
+TEST_CASE("utmpset: a line filling ut_line matches, a longer one is fatal (name too long)", "[utmpset]") {
   REQUIRE(test::pid1::utmp_line_size() == 32);
   unit::temp_dir dir;
   unit::write_file(dir / "utmp", sample());

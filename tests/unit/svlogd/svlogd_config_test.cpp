@@ -94,7 +94,7 @@ TEST_CASE("config: processor and prefix take the rest of the line", "[svlogd-con
   CHECK(p.c.prefix == "x");
 }
 
-TEST_CASE("config: pattern lines add up in order; comments and unknown letters are ignored",
+TEST_CASE("config: pattern lines add up in order, comments and unknown letters are ignored",
           "[svlogd-config]") {
   auto p = parse("# comment\n-*\n\n+a*\nxjunk\ne*x\nE*xx\n+\n");
   REQUIRE(p.c.rules.size() == 5);

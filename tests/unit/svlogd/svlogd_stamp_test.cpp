@@ -37,7 +37,7 @@ TEST_CASE("stamp: the §16.4 decoding example", "[svlogd-stamp]") {
   CHECK(format_stamp(stamp_kind::human, tv) == "2026-11-26_23:08:17.16991");
 }
 
-TEST_CASE("stamp: the fraction is truncated, never rounded; fields are zero-padded", "[svlogd-stamp]") {
+TEST_CASE("stamp: the fraction is truncated, never rounded, fields are zero-padded", "[svlogd-stamp]") {
   CHECK(format_stamp(stamp_kind::human, timeval{0, 0}) == "1970-01-01_00:00:00.00000");
   CHECK(format_stamp(stamp_kind::tai64n, timeval{0, 0}) == "@400000000000000a000001f4");
   CHECK(format_stamp(stamp_kind::human, timeval{59, 999999}) == "1970-01-01_00:00:59.99999");
