@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 
+#include "extensions.hpp"
 #include "supervise/container.hpp"
 #include "supervise/fatal.hpp"
 #include "supervise/spawn.hpp"
@@ -192,6 +194,8 @@ void supervisor::on_child_exit() {
 
 void supervisor::child_exited(slot& s, int wait_status) {
   auto& st = s.svc.status;
+  if (!s.svc.is_log && st.state != state::finish) not_ready(s);
+  if (s.finish_timer) s.finish_timer->cancel();
   st.pid = 0;
   st.got_term = false;
   s.svc.pid_changed = true;
@@ -220,6 +224,70 @@ void supervisor::essential_ended(int run_wait) {
   // The first service to end the container sets its exit code.
   if (!supervise::read_exit_code()) supervise::write_exit_code(supervise::exit_code_of(run_wait));
   ::kill(1, SIGTERM);
+}
+
+// Beyond runit, s6's notification-fd: ./run gets the write end of a pipe as
+// that descriptor and writes a newline when it is ready; runsv records it in
+// supervise/ready (removed whenever ./run starts or ends). runit's status
+// bytes do not change.
+void supervisor::watch_readiness(slot& s, supervise::spawn_spec& spec) {
+  not_ready(s);
+  auto fd = read_number_file("notification-fd");
+  if (!fd) return;
+  if (*fd < 3) {
+    supervise::warn(prefix_, "notification-fd must be 3 or more, ignored");
+    return;
+  }
+  int ends[2];
+  if (::pipe2(ends, O_CLOEXEC) == -1) {
+    supervise::warn(prefix_, "unable to create pipe for notification-fd", errno);
+    return;
+  }
+  s.ready = std::make_unique<asio::posix::stream_descriptor>(io_, ends[0]);
+  spec.extra_fd = ends[1];
+  spec.extra_target = static_cast<int>(*fd);
+  arm_readiness(s);
+}
+
+void supervisor::arm_readiness(slot& s) {
+  s.ready->async_wait(asio::posix::descriptor_base::wait_read, [this, &s](const boost::system::error_code& ec) {
+    if (ec || !s.ready) return;
+    char buf[256];
+    ssize_t n = ::read(s.ready->native_handle(), buf, sizeof buf);
+    if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+      arm_readiness(s);
+      return;
+    }
+    if (n > 0 && std::memchr(buf, '\n', static_cast<std::size_t>(n))) {
+      std::string label = supervise::tai64n::now().label() + "\n";
+      supervise::fd f = supervise::open_fd("supervise/ready.new", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (f && supervise::write_all(f.get(), label) && f.close() == 0)
+        ::rename("supervise/ready.new", "supervise/ready");
+      s.ready.reset();
+      return;
+    }
+    if (n > 0) {
+      arm_readiness(s);
+      return;
+    }
+    s.ready.reset();  // closed without a newline: never ready
+  });
+}
+
+void supervisor::not_ready(slot& s) {
+  s.ready.reset();
+  if (!s.svc.is_log) ::unlink("supervise/ready");
+}
+
+// Beyond runit, s6's timeout-finish: a ./finish running longer is killed.
+void supervisor::limit_finish(slot& s, pid_t pid) {
+  auto ms = read_number_file("timeout-finish");
+  if (!ms || *ms == 0) return;
+  if (!s.finish_timer) s.finish_timer = std::make_unique<asio::steady_timer>(io_);
+  s.finish_timer->expires_after(std::chrono::milliseconds(*ms));
+  s.finish_timer->async_wait([&s, pid](const boost::system::error_code& ec) {
+    if (!ec && s.svc.status.state == state::finish && s.svc.status.pid == pid) ::kill(pid, SIGKILL);
+  });
 }
 
 // runit sleeps here and answers nothing; a timer keeps the FIFO served.
@@ -298,17 +366,21 @@ void supervisor::start(slot& s) {
       spec.fd_failed = "unable to setup filedescriptor for ./finish";
     } else {
       custom_control('u');
+      watch_readiness(s, spec);
       spec.argv = {"./run"};
       spec.exec_failed = "unable to start ./run";
       spec.fd_failed = "unable to setup filedescriptor for ./run";
     }
   }
   pid_t pid = supervise::spawn(spec);
+  if (spec.extra_fd >= 0) ::close(spec.extra_fd);
   if (pid == -1) {
     supervise::warn(prefix_, "unable to fork, sleeping", errno);
+    s.ready.reset();
     throttle(s, 5);
     return;
   }
+  if (st.state == state::finish) limit_finish(s, pid);
   if (st.state != state::finish) {
     st.time = supervise::tai64n::now();
     st.state = state::run;
@@ -320,10 +392,11 @@ void supervisor::start(slot& s) {
   update(svc);
 }
 
-void supervisor::stop(slot& s) {
+void supervisor::stop(slot& s, bool term) {
   auto& st = s.svc.status;
   if (st.pid != 0 && (s.svc.is_log || !custom_control('t'))) {
-    ::kill(st.pid, SIGTERM);
+    // Beyond runit: s6's down-signal replaces TERM for down and exit.
+    ::kill(st.pid, term ? SIGTERM : down_signal(s.svc.is_log ? "log/down-signal" : "down-signal"));
     st.got_term = true;
     update(s.svc);
   }
@@ -358,10 +431,10 @@ void supervisor::apply(slot& s, char command) {
       st.wants = command == 'd' ? want::down : want::exit;
       svc.once_pending = false;
       update(svc);
-      if (svc.running()) stop(s);
+      if (svc.running()) stop(s, false);
       return;
     case 't':
-      if (svc.running()) stop(s);
+      if (svc.running()) stop(s, true);
       return;
     case 'k':
       // runit marks the service down at once, before the child is reaped.

@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "service.hpp"
+#include "supervise/spawn.hpp"
 
 // runsv: supervises S/run and the optional S/log/run
 // (spec/runsv.md, spec/supervise-protocol.md).
@@ -32,6 +33,8 @@ class supervisor {
     service svc;
     std::unique_ptr<boost::asio::posix::stream_descriptor> control;
     std::unique_ptr<boost::asio::steady_timer> throttle;
+    std::unique_ptr<boost::asio::posix::stream_descriptor> ready;  // notification-fd's read end
+    std::unique_ptr<boost::asio::steady_timer> finish_timer;       // timeout-finish
   };
 
   void setup();
@@ -49,12 +52,16 @@ class supervisor {
 
   void start(slot& s);
   void start_or_throttle(slot& s);
-  void stop(slot& s);
+  void stop(slot& s, bool term);
   void signal_child(slot& s, char command, int sig);
   bool custom_control(char command);
   void child_exited(slot& s, int wait_status);
   void throttle(slot& s, int seconds);
   void essential_ended(int run_wait);
+  void watch_readiness(slot& s, supervise::spawn_spec& spec);
+  void arm_readiness(slot& s);
+  void not_ready(slot& s);
+  void limit_finish(slot& s, pid_t pid);
   void update(service& svc);
 
   std::string dir_;

@@ -107,6 +107,8 @@ int move_fd(int from, int target) noexcept {
     child_die(plan, plan.fd_head, errno, spec.exit_code);
   if (spec.stdout_fd >= 0 && move_fd(spec.stdout_fd, STDOUT_FILENO) == -1)
     child_die(plan, plan.fd_head, errno, spec.exit_code);
+  if (spec.extra_fd >= 0 && spec.extra_target >= 0 && move_fd(spec.extra_fd, spec.extra_target) == -1)
+    child_die(plan, plan.fd_head, errno, spec.exit_code);
   if (spec.chdir_to && ::chdir(spec.chdir_to) == -1)
     child_die(plan, plan.chdir_head, errno, spec.exit_code);
 

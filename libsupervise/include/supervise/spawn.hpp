@@ -15,6 +15,10 @@ struct spawn_spec {
   const char* chdir_to = nullptr; // chdir before exec (nullptr: stay)
   int stdin_fd = -1;              // dup2'd onto 0 when >= 0
   int stdout_fd = -1;             // dup2'd onto 1 when >= 0
+  // Another descriptor for the child: `extra_fd` dup2'd onto `extra_target`
+  // (s6's notification-fd) when both are >= 0.
+  int extra_fd = -1;
+  int extra_target = -1;
   // Signals reset to SIG_DFL in the child (the mask is always emptied).
   std::vector<int> reset_signals;
   // Printed by the child as "PREFIX: fatal: WHAT: ERRSTR" before _exit(111)

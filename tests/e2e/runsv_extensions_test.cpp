@@ -1,0 +1,96 @@
+// Beyond runit, with s6's file names: notification-fd (readiness recorded in
+// supervise/ready), down-signal, timeout-finish. Without these files runsv is
+// runit's (the other runsv tests and the interop tests run without them).
+
+#include <catch2/catch.hpp>
+
+#include "fixture.hpp"
+
+using namespace test;
+using namespace std::chrono_literals;
+
+TEST_CASE("notification-fd: supervise/ready appears when run writes a newline and goes with the service",
+          "[runsv][extension][readiness]") {
+  service_fixture f;
+  write_file(f.at("notification-fd"), "3\n");
+  // Ready only once the test says so, so "not ready yet" is observable.
+  write_script(f.at("run"),
+               "while [ ! -e go ]; do sleep 0.02; done\n"
+               "echo >&3\n"
+               "exec sleep 1000\n");
+  runsv_instance rs(f.svc);
+  rs.wait_ready();
+  wait_state(f.svc, "run\n", flags_hex(0, 'u', 0, 1));
+  CHECK_FALSE(exists(supervise_path(f.svc, "ready")));
+
+  write_file(f.at("go"), "");
+  wait_until([&] { return exists(supervise_path(f.svc, "ready")); }, "supervise/ready");
+  CHECK(f.text("supervise/ready").size() == 26);  // "@" + 24 hex + "\n"
+  CHECK(f.text("supervise/ready")[0] == '@');
+  // runit's status bytes are untouched by readiness.
+  CHECK(read_status(f.svc)->flags_hex() == flags_hex(0, 'u', 0, 1));
+
+  send_control(f.svc, "d");
+  wait_state(f.svc, "down\n", flags_hex(0, 'd', 0, 0));
+  CHECK_FALSE(exists(supervise_path(f.svc, "ready")));
+}
+
+TEST_CASE("notification-fd: a run that closes the fd without a newline is never ready",
+          "[runsv][extension][readiness]") {
+  service_fixture f;
+  write_file(f.at("notification-fd"), "4\n");
+  write_script(f.at("run"), "exec 4>&-\necho closed > closed\nexec sleep 1000\n");
+  runsv_instance rs(f.svc);
+  rs.wait_ready();
+  wait_until([&] { return exists(f.at("closed")); }, "run to close fd 4");
+  CHECK(holds_for([&] { return !exists(supervise_path(f.svc, "ready")); }, 300ms));
+}
+
+TEST_CASE("without notification-fd no ready file is written", "[runsv][extension][readiness]") {
+  service_fixture f;
+  write_script(f.at("run"), "echo up > up\nexec sleep 1000\n");
+  runsv_instance rs(f.svc);
+  rs.wait_ready();
+  wait_until([&] { return exists(f.at("up")); }, "run to start");
+  CHECK(holds_for([&] { return !exists(supervise_path(f.svc, "ready")); }, 300ms));
+}
+
+TEST_CASE("down-signal: sv down sends that signal instead of TERM while t still sends TERM",
+          "[runsv][extension][down-signal]") {
+  service_fixture f;
+  write_file(f.at("down-signal"), "SIGUSR1\n");
+  write_script(f.at("run"),
+               "trap 'echo USR1 >> signals; exit 0' USR1\n"
+               "trap 'echo TERM >> signals; exit 0' TERM\n"
+               "echo $$ > started\n"
+               "while :; do sleep 0.02; done\n");
+  runsv_instance rs(f.svc);
+  rs.wait_ready();
+  wait_until([&] { return exists(f.at("started")); }, "run to set its traps");
+  send_control(f.svc, "t");
+  wait_until([&] { return f.text("signals") == "TERM\n"; }, "TERM from t");
+
+  auto run = wait_running_other_than(f.svc, 0, 5s);
+  (void)run;
+  std::remove(f.at("started").c_str());
+  wait_until([&] { return exists(f.at("started")); }, "the restarted run to set its traps");
+  send_control(f.svc, "d");
+  wait_until([&] { return f.text("signals") == "TERM\nUSR1\n"; }, "USR1 from d");
+  wait_state(f.svc, "down\n", flags_hex(0, 'd', 0, 0));
+}
+
+TEST_CASE("timeout-finish: a finish running longer is killed and the service goes down",
+          "[runsv][extension][timeout-finish]") {
+  service_fixture f;
+  write_file(f.at("timeout-finish"), "200\n");
+  write_script(f.at("run"), "exec sleep 1000\n");
+  write_script(f.at("finish"), "echo started >> finish.log\nsleep 30\necho ended >> finish.log\n");
+  runsv_instance rs(f.svc);
+  rs.wait_ready();
+  wait_state(f.svc, "run\n", flags_hex(0, 'u', 0, 1));
+  send_control(f.svc, "d");
+  wait_until([&] { return f.text("finish.log") == "started\n"; }, "finish to start");
+  // Without the limit finish would hold the finish state for 30 s.
+  wait_state(f.svc, "down\n", flags_hex(0, 'd', 0, 0), 5s);
+  CHECK(f.text("finish.log") == "started\n");
+}
