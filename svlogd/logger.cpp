@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -45,6 +46,16 @@ logger::logger(options o)
   int fd = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
   if (fd == -1) throw supervise::fatal_error{exit_fatal, "unable to create signalfd", errno};
   signals_ = std::make_unique<asio::posix::stream_descriptor>(io_, fd);
+  if (opt_.out_name) {
+    out_on_ = true;
+    if (!opt_.out_name->empty()) out_prefix_ = *opt_.out_name + ": ";
+    // A reader that goes away gives EPIPE instead of killing svlogd. Blocked,
+    // not ignored: a processor child starts with an empty mask and SIG_DFL.
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    ::sigprocmask(SIG_BLOCK, &pipe, nullptr);
+  }
   if (opt_.replace) {
     for (int c = 0; c < 256; ++c) replace_table_[c] = c < 32 || c > 126;
     for (unsigned char c : opt_.replace_set) replace_table_[c] = true;
@@ -66,7 +77,14 @@ void logger::open_all(bool startup) {
     if (!startup) d->close();
     any |= d->open(original_dir_.get());
   }
-  if (!any) no_dirs();
+  // With -o, standard output is enough (no directory at all is valid).
+  if (!any && !out_on_) no_dirs();
+}
+
+bool logger::any_dir_open() const {
+  for (const auto& d : dirs_)
+    if (d->is_open()) return true;
+  return false;
 }
 
 int logger::run() {
@@ -173,6 +191,11 @@ void logger::feed(std::string_view data, const timeval& tv) {
 void logger::finish_head() {
   line_.head_done = true;
   const bool cut = line_.head.size() == opt_.linelen;
+  if (out_on_) {
+    out_copy_ += line_.stamp;
+    out_copy_ += out_prefix_;
+    out_copy_ += line_.head;
+  }
   for (auto& dp : dirs_) {
     logdir& d = *dp;
     if (!d.is_open()) continue;
@@ -205,6 +228,7 @@ void logger::finish_head() {
 }
 
 void logger::emit_selected(std::string_view data) {
+  if (out_on_) out_copy_ += data;
   for (auto& d : dirs_)
     if (d->is_open() && d->log_selected && !d->cfg().udp_only) d->emit(data);
 }
@@ -229,6 +253,47 @@ void logger::flush_all() {
     supervise::write_all(2, err_copy_);
     err_copy_.clear();
   }
+  write_stdout(false);
+}
+
+// -o: one write of this read's complete lines to standard output (a line
+// still open stays queued, so that lines of services sharing the container's
+// stdout do not mix, unless it is longer than a read). Nothing is dropped:
+// EAGAIN waits for room, other errors pause 3 s and retry, as for current;
+// only EPIPE/EBADF (no reader, no stdout) end the copy, with one warning.
+void logger::write_stdout(bool all) {
+  if (!out_on_ || out_copy_.empty()) return;
+  std::size_t n = out_copy_.size();
+  if (!all && out_copy_.back() != '\n') {
+    std::size_t nl = out_copy_.rfind('\n');
+    std::size_t complete = nl == std::string::npos ? 0 : nl + 1;
+    if (n - complete <= read_size) n = complete;
+  }
+  std::string_view data(out_copy_.data(), n);
+  while (!data.empty()) {
+    ssize_t w = ::write(1, data.data(), data.size());
+    if (w >= 0) {
+      data.remove_prefix(static_cast<std::size_t>(w));
+      continue;
+    }
+    int err = errno;
+    if (err == EINTR) continue;
+    if (err == EAGAIN || err == EWOULDBLOCK) {
+      pollfd p{1, POLLOUT, 0};
+      ::poll(&p, 1, -1);
+      continue;
+    }
+    if (err == EPIPE || err == EBADF) {
+      supervise::warn(prog, "unable to write to standard output, stopping the copy", err);
+      out_on_ = false;
+      out_copy_.clear();
+      if (!any_dir_open()) no_dirs();
+      return;
+    }
+    supervise::write_stderr(supervise::diagnostic(prog, "pausing", "unable to write to standard output", err));
+    ::sleep(3);
+  }
+  out_copy_.erase(0, n);
 }
 
 void logger::arm_signals() {
@@ -305,6 +370,10 @@ void logger::finish() {
   if (done_) return;
   done_ = true;
   flush_all();
+  // A long line cut by EOF went out in part, as to the directories: end it,
+  // so that the next writer on a shared stdout starts a line of its own.
+  if (out_on_ && !out_copy_.empty() && out_copy_.back() != '\n') out_copy_ += '\n';
+  write_stdout(true);
   for (auto& d : dirs_) {
     d->wait_processor();
     d->close();

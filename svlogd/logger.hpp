@@ -44,6 +44,8 @@ class logger {
   void finish_head();
   void emit_selected(std::string_view data);
   void send_udp(logdir& d, const std::string& payload);
+  void write_stdout(bool all);
+  bool any_dir_open() const;
 
   void arm_input();
   void on_input();
@@ -60,6 +62,10 @@ class logger {
   supervise::fd original_dir_;
   line_state line_;
   std::string err_copy_;  // the stderr copies of this read
+  // -o: the standard-output copies not written yet, and "name: ".
+  bool out_on_ = false;
+  std::string out_prefix_;
+  std::string out_copy_;
   std::vector<char> input_;
   bool replace_table_[256] = {};
 

@@ -46,7 +46,7 @@ std::optional<options> parse_options(int argc, char** argv) {
         supervise::write_stderr(version_id);
         return usage(argv0);
       }
-      if (c != 'r' && c != 'R' && c != 'l' && c != 'b') {
+      if (c != 'r' && c != 'R' && c != 'l' && c != 'b' && c != 'o') {
         supervise::write_stderr(base + ": illegal option -- " + c + "\n");
         return usage(argv0);
       }
@@ -66,6 +66,8 @@ std::optional<options> parse_options(int argc, char** argv) {
         o.replace_set = value;
         if (!replacement_set) o.replacement = '_';
         o.replace = true;
+      } else if (c == 'o') {
+        o.out_name = std::string(value);
       } else if (c == 'l') {
         o.linelen = scan_ulong(value);
         if (o.linelen == 0) o.linelen = 1000;
@@ -77,7 +79,8 @@ std::optional<options> parse_options(int argc, char** argv) {
     }
   }
   for (; i < argc; ++i) o.dirs.emplace_back(argv[i]);
-  if (o.dirs.empty() || o.buflen <= o.linelen) return usage(argv0);
+  // runit's rules; -o makes the directories optional.
+  if ((o.dirs.empty() && !o.out_name) || o.buflen <= o.linelen) return usage(argv0);
   return o;
 }
 

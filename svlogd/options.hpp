@@ -22,6 +22,10 @@ struct options {
   std::string replace_set;              // -R abc
   std::size_t linelen = 1000;           // -l
   std::size_t buflen = 1024;            // -b
+  // -o name (not in runit): also copy every line to standard output as
+  // "[stamp ]name: line"; an empty name copies the lines without "name: ".
+  // With it, log directories are optional.
+  std::optional<std::string> out_name;
   std::vector<std::string> dirs;
 };
 
