@@ -32,6 +32,21 @@ std::optional<long> read_number_file(const char* path) {
   return n;
 }
 
+std::optional<std::pair<long, long>> read_number_pair(const char* path) {
+  auto line = first_line(path);
+  if (!line) return std::nullopt;
+  long v[2] = {0, 0};
+  std::size_t at = 0;
+  for (long& n : v) {
+    while (at < line->size() && ((*line)[at] == ' ' || (*line)[at] == '\t')) ++at;
+    std::size_t digits = 0;
+    for (; at < line->size() && (*line)[at] >= '0' && (*line)[at] <= '9' && digits < 9; ++at, ++digits)
+      n = n * 10 + ((*line)[at] - '0');
+    if (digits == 0) return std::nullopt;
+  }
+  return std::make_pair(v[0], v[1]);
+}
+
 std::optional<int> parse_signal(std::string_view text) {
   if (!text.empty() && text[0] >= '0' && text[0] <= '9') {
     int n = 0;

@@ -210,10 +210,43 @@ void supervisor::child_exited(slot& s, int wait_status) {
   st.state = state::down;
   st.time = supervise::tai64n::now();
   update(s.svc);
-  if (!s.svc.is_log && st.wants == want::down) essential_ended(s.svc.run_wait);
+  // runit's throttle: a service down within a second of its start waits a second.
   auto deadline = started;
   deadline.seconds += 1;
-  if (st.time < deadline) throttle(s, 1);
+  std::chrono::milliseconds delay{st.time < deadline ? 1000 : 0};
+  if (!s.svc.is_log && st.wants == want::up) delay = std::max(delay, restart_policy(s));
+  if (!s.svc.is_log && st.wants == want::down) essential_ended(s.svc.run_wait);
+  if (delay.count() > 0) throttle(s, delay);
+}
+
+// Beyond runit: restart-limit gives up on a service that keeps exiting (it
+// is left down, want down, which any sv shows); restart-backoff spaces the
+// restarts. Returns the delay before the next start.
+std::chrono::milliseconds supervisor::restart_policy(slot& s) {
+  using clock = std::chrono::steady_clock;
+  auto& svc = s.svc;
+  const auto now = clock::now();
+  if (auto limit = read_number_pair("restart-limit"); limit && limit->first > 0) {
+    svc.exits.push_back(now);
+    while (!svc.exits.empty() && now - svc.exits.front() > std::chrono::seconds(limit->second))
+      svc.exits.pop_front();
+    if (svc.exits.size() >= static_cast<std::size_t>(limit->first)) {
+      svc.exits.clear();
+      svc.backoff_step = 0;
+      svc.status.wants = want::down;
+      update(svc);
+      supervise::warn(prefix_, "restart limit reached, service left down");
+      return std::chrono::milliseconds(0);
+    }
+  }
+  auto backoff = read_number_pair("restart-backoff");
+  if (!backoff || backoff->first <= 0) return std::chrono::milliseconds(0);
+  const std::chrono::milliseconds first{backoff->first}, most{std::max(backoff->second, backoff->first)};
+  if (now - svc.run_started >= most) svc.backoff_step = 0;
+  auto delay = first;
+  for (int i = 0; i < svc.backoff_step && delay < most; ++i) delay *= 2;
+  ++svc.backoff_step;
+  return std::min(delay, most);
 }
 
 // Beyond runit: a service marked with an `essential` file that ends for good
@@ -291,9 +324,9 @@ void supervisor::limit_finish(slot& s, pid_t pid) {
 }
 
 // runit sleeps here and answers nothing; a timer keeps the FIFO served.
-void supervisor::throttle(slot& s, int seconds) {
+void supervisor::throttle(slot& s, std::chrono::milliseconds delay) {
   s.svc.throttled = true;
-  s.throttle->expires_after(std::chrono::seconds(seconds));
+  s.throttle->expires_after(delay);
   s.throttle->async_wait([this, &s](const boost::system::error_code& ec) {
     if (ec) return;
     s.svc.throttled = false;
@@ -377,13 +410,14 @@ void supervisor::start(slot& s) {
   if (pid == -1) {
     supervise::warn(prefix_, "unable to fork, sleeping", errno);
     s.ready.reset();
-    throttle(s, 5);
+    throttle(s, std::chrono::seconds(5));
     return;
   }
   if (st.state == state::finish) limit_finish(s, pid);
   if (st.state != state::finish) {
     st.time = supervise::tai64n::now();
     st.state = state::run;
+    svc.run_started = std::chrono::steady_clock::now();
   }
   st.pid = pid;
   st.paused = false;

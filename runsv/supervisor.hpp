@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -56,7 +57,8 @@ class supervisor {
   void signal_child(slot& s, char command, int sig);
   bool custom_control(char command);
   void child_exited(slot& s, int wait_status);
-  void throttle(slot& s, int seconds);
+  void throttle(slot& s, std::chrono::milliseconds delay);
+  std::chrono::milliseconds restart_policy(slot& s);
   void essential_ended(int run_wait);
   void watch_readiness(slot& s, supervise::spawn_spec& spec);
   void arm_readiness(slot& s);

@@ -94,3 +94,36 @@ TEST_CASE("timeout-finish: a finish running longer is killed and the service goe
   wait_state(f.svc, "down\n", flags_hex(0, 'd', 0, 0), 5s);
   CHECK(f.text("finish.log") == "started\n");
 }
+
+TEST_CASE("restart-limit: after N exits within T seconds the service is left down as if sv down",
+          "[runsv][extension][restart-policy]") {
+  service_fixture f;
+  write_file(f.at("restart-limit"), "3 60\n");
+  write_script(f.at("run"), "echo x >> starts\nexit 7\n");
+  runsv_instance rs(f.svc);
+  rs.wait_ready();
+  // Three starts (the runit throttle spaces them a second apart), then down
+  // with want down: what runit's sv shows as "down ..., normally up".
+  wait_state(f.svc, "down\n", flags_hex(0, 'd', 0, 0), 10s);
+  CHECK(f.lines("starts").size() == 3);
+  CHECK(holds_for([&] { return f.lines("starts").size() == 3; }, 1500ms));
+  CHECK(rs.proc().err().find("restart limit reached, service left down") != std::string::npos);
+  // sv up starts it again.
+  send_control(f.svc, "u");
+  wait_until([&] { return f.lines("starts").size() >= 4; }, "a start after u");
+}
+
+TEST_CASE("restart-backoff: the delay before a restart doubles", "[runsv][extension][restart-policy]") {
+  service_fixture f;
+  write_file(f.at("restart-backoff"), "1200 5000\n");
+  write_script(f.at("run"), "date +%s%N >> starts\nexit 1\n");
+  runsv_instance rs(f.svc);
+  rs.wait_ready();
+  wait_until([&] { return f.lines("starts").size() >= 3; }, "three starts", 15s);
+  auto t = f.lines("starts");
+  double gap1 = (std::stod(t[1]) - std::stod(t[0])) / 1e9;
+  double gap2 = (std::stod(t[2]) - std::stod(t[1])) / 1e9;
+  // Lower bounds only: runit alone would restart after 1 s each time.
+  CHECK(gap1 >= 1.15);
+  CHECK(gap2 >= 2.35);
+}
