@@ -189,7 +189,56 @@ void supervisor::on_child_exit() {
     }
     if (pid == main_.svc.status.pid) child_exited(main_, ws);
     else if (has_log_ && pid == log_.svc.status.pid) child_exited(log_, ws);
+    else if (pid == health_pid_) health_result(ws);
   }
+}
+
+// Beyond runit: with a `health-check` file ("INTERVAL FAILURES", seconds
+// and a count) runsv runs ./check every INTERVAL seconds while the service
+// runs; after FAILURES failed checks in a row it stops ./run (down-signal
+// or TERM) so that it is restarted, within the restart policy. A check still
+// running at the next interval counts as failed and is killed.
+void supervisor::arm_health() {
+  auto cfg = read_number_pair("health-check");
+  if (!cfg || cfg->first <= 0 || cfg->second <= 0) return;
+  if (!health_timer_) health_timer_ = std::make_unique<asio::steady_timer>(io_);
+  health_timer_->expires_after(std::chrono::seconds(cfg->first));
+  health_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec || done_ || !main_.svc.running()) return;
+    if (health_pid_) {
+      ::kill(health_pid_, SIGKILL);
+      health_pid_ = 0;
+      health_failed();
+    }
+    if (!main_.svc.running()) return;
+    supervise::spawn_spec spec;
+    spec.argv = {"./check"};
+    spec.prefix = prefix_;
+    spec.reset_signals = {SIGCHLD, SIGTERM};
+    spec.stdout_fd = has_log_ ? logpipe_write_.get() : -1;
+    spec.exec_failed = "unable to run ./check";
+    pid_t pid = supervise::spawn(spec);
+    if (pid > 0) health_pid_ = pid;
+    arm_health();
+  });
+}
+
+void supervisor::health_result(int wait_status) {
+  health_pid_ = 0;
+  if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) {
+    health_failures_ = 0;
+    return;
+  }
+  health_failed();
+}
+
+void supervisor::health_failed() {
+  auto cfg = read_number_pair("health-check");
+  if (!cfg || ++health_failures_ < cfg->second || !main_.svc.running()) return;
+  health_failures_ = 0;
+  supervise::warn(prefix_, "health check failed, restarting");
+  ::kill(main_.svc.status.pid, down_signal("down-signal"));
+  ::kill(main_.svc.status.pid, SIGCONT);
 }
 
 void supervisor::child_exited(slot& s, int wait_status) {
@@ -418,6 +467,10 @@ void supervisor::start(slot& s) {
     st.time = supervise::tai64n::now();
     st.state = state::run;
     svc.run_started = std::chrono::steady_clock::now();
+    if (!svc.is_log) {
+      health_failures_ = 0;
+      arm_health();
+    }
   }
   st.pid = pid;
   st.paused = false;

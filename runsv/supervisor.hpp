@@ -64,6 +64,9 @@ class supervisor {
   void arm_readiness(slot& s);
   void not_ready(slot& s);
   void limit_finish(slot& s, pid_t pid);
+  void arm_health();
+  void health_result(int wait_status);
+  void health_failed();
   void update(service& svc);
 
   std::string dir_;
@@ -77,6 +80,9 @@ class supervisor {
   supervise::fd logpipe_read_;
   supervise::fd logpipe_write_;
   bool done_ = false;
+  std::unique_ptr<boost::asio::steady_timer> health_timer_;  // health-check
+  pid_t health_pid_ = 0;
+  long health_failures_ = 0;
 };
 
 // Parses argv and runs; returns the exit code.

@@ -127,3 +127,30 @@ TEST_CASE("restart-backoff: the delay before a restart doubles", "[runsv][extens
   CHECK(gap1 >= 1.15);
   CHECK(gap2 >= 2.35);
 }
+
+TEST_CASE("health-check: after FAILURES failed ./check in a row the service is restarted",
+          "[runsv][extension][health]") {
+  service_fixture f;
+  write_file(f.at("health-check"), "1 2\n");
+  write_script(f.at("check"), "echo x >> checks\nexit 1\n");
+  write_script(f.at("run"), "exec sleep 1000\n");
+  runsv_instance rs(f.svc);
+  rs.wait_ready();
+  auto first = wait_state(f.svc, "run\n", flags_hex(0, 'u', 0, 1));
+  auto second = wait_running_other_than(f.svc, first.pid, 10s);
+  CHECK(second.pid != first.pid);
+  CHECK(f.lines("checks").size() >= 2);
+  CHECK(rs.proc().err().find("health check failed, restarting") != std::string::npos);
+}
+
+TEST_CASE("health-check: a passing ./check leaves the service alone", "[runsv][extension][health]") {
+  service_fixture f;
+  write_file(f.at("health-check"), "1 1\n");
+  write_script(f.at("check"), "echo x >> checks\nexit 0\n");
+  write_script(f.at("run"), "exec sleep 1000\n");
+  runsv_instance rs(f.svc);
+  rs.wait_ready();
+  auto run = wait_state(f.svc, "run\n", flags_hex(0, 'u', 0, 1));
+  wait_until([&] { return f.lines("checks").size() >= 2; }, "two checks", 10s);
+  CHECK(read_status(f.svc)->pid == run.pid);
+}
