@@ -122,7 +122,7 @@ TEST_CASE("sv -j status: run, down, finish, paused, log, no log, not running, mi
   t.expect({"-j", "status"}, "", 100, usage);
 }
 
-TEST_CASE("sv readiness: with notification-fd, up waits for supervise/ready; -j shows ready", "[e2e][sv][json]") {
+TEST_CASE("sv readiness: with notification-fd, up waits for supervise/ready and -j shows it", "[e2e][sv][json]") {
   sv_tree t;
   t.service("rdy");
   write_file(t.dir("rdy/notification-fd"), "3\n");
