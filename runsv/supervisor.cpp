@@ -285,17 +285,30 @@ std::chrono::milliseconds supervisor::restart_policy(slot& s) {
       svc.status.wants = want::down;
       update(svc);
       supervise::warn(prefix_, "restart limit reached, service left down");
+      write_policy("given-up\n");
       return std::chrono::milliseconds(0);
     }
   }
   auto backoff = read_number_pair("restart-backoff");
-  if (!backoff || backoff->first <= 0) return std::chrono::milliseconds(0);
-  const std::chrono::milliseconds first{backoff->first}, most{std::max(backoff->second, backoff->first)};
-  if (now - svc.run_started >= most) svc.backoff_step = 0;
-  auto delay = first;
-  for (int i = 0; i < svc.backoff_step && delay < most; ++i) delay *= 2;
-  ++svc.backoff_step;
-  return std::min(delay, most);
+  std::chrono::milliseconds delay{0};
+  if (backoff && backoff->first > 0) {
+    const std::chrono::milliseconds first{backoff->first}, most{std::max(backoff->second, backoff->first)};
+    if (now - svc.run_started >= most) svc.backoff_step = 0;
+    delay = first;
+    for (int i = 0; i < svc.backoff_step && delay < most; ++i) delay *= 2;
+    delay = std::min(delay, most);
+    ++svc.backoff_step;
+  }
+  if (svc.exits.size() || delay.count())
+    write_policy("exits " + std::to_string(svc.exits.size()) + " backoff " + std::to_string(delay.count()) + "\n");
+  return delay;
+}
+
+// supervise/restart-policy, for sv -j: "given-up", or "exits N backoff MS".
+void supervisor::write_policy(const std::string& text) {
+  supervise::fd f = supervise::open_fd("supervise/restart-policy.new", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (f && supervise::write_all(f.get(), text) && f.close() == 0)
+    ::rename("supervise/restart-policy.new", "supervise/restart-policy");
 }
 
 // Beyond runit: a service marked with an `essential` file that ends for good
@@ -505,6 +518,7 @@ void supervisor::apply(slot& s, char command) {
     case 'u':
       st.wants = want::up;
       update(svc);
+      if (!svc.is_log) ::unlink("supervise/restart-policy");  // a given-up service is given another chance
       if (st.state == state::down && st.pid == 0 && !svc.throttled) start(s);
       return;
     case 'o':

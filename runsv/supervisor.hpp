@@ -59,6 +59,7 @@ class supervisor {
   void child_exited(slot& s, int wait_status);
   void throttle(slot& s, std::chrono::milliseconds delay);
   std::chrono::milliseconds restart_policy(slot& s);
+  void write_policy(const std::string& text);
   void essential_ended(int run_wait);
   void watch_readiness(slot& s, supervise::spawn_spec& spec);
   void arm_readiness(slot& s);

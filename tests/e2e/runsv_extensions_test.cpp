@@ -108,8 +108,10 @@ TEST_CASE("restart-limit: after N exits within T seconds the service is left dow
   CHECK(f.lines("starts").size() == 3);
   CHECK(holds_for([&] { return f.lines("starts").size() == 3; }, 1500ms));
   CHECK(rs.proc().err().find("restart limit reached, service left down") != std::string::npos);
+  CHECK(f.text("supervise/restart-policy") == "given-up\n");
   // sv up starts it again.
   send_control(f.svc, "u");
+  wait_until([&] { return f.text("supervise/restart-policy") != "given-up\n"; }, "the policy state to reset");
   wait_until([&] { return f.lines("starts").size() >= 4; }, "a start after u");
 }
 
@@ -126,6 +128,7 @@ TEST_CASE("restart-backoff: the delay before a restart doubles", "[runsv][extens
   // Lower bounds only: runit alone would restart after 1 s each time.
   CHECK(gap1 >= 1.15);
   CHECK(gap2 >= 2.35);
+  CHECK(f.text("supervise/restart-policy").rfind("exits 0 backoff ", 0) == 0);
 }
 
 TEST_CASE("health-check: after FAILURES failed ./check in a row the service is restarted",
