@@ -76,3 +76,18 @@ TEST_CASE("runsvdir as PID 1: an essential service that ends while wanted down e
   CHECK(exit_code_of(c) == 6);
   CHECK(text(c.mark("other")) == "run\nterm\nfinish\n");
 }
+
+TEST_CASE("runsvdir as PID 1: an essential service whose restart limit gives up ends it with its code",
+          "[runsvdir][pid1][essential][restart-policy]") {
+  container c;
+  add_polite(c, "other");
+  std::string ess = c.add_service("ess", "exit 9\n");
+  write_file(ess + "/essential", "");
+  write_file(ess + "/restart-limit", "2 60\n");
+  c.start({RUNSVDIR_BIN, "-P", c.service()});
+  wait_text(c, c.mark("other"), "run\n");
+  // Two exits (a second apart: runit's throttle), then the limit gives up,
+  // the service is down while wanted down, and the container ends with 9.
+  CHECK(exit_code_of(c) == 9);
+  CHECK(text(c.mark("other")) == "run\nterm\nfinish\n");
+}
