@@ -47,10 +47,11 @@ std::string json_object(const json_entry& e, const json_entry* log, bool with_lo
     out += fmt::format(",\"want\":\"{}\"", s.wants == supervise::want::up ? "up" : "down");
     out += fmt::format(",\"paused\":{},\"got_term\":{}", boolean(s.paused), boolean(s.got_term));
     out += ",\"ready\":" + optional_bool(e.ready);
+    out += ",\"restart_policy\":" + (e.restart_policy ? json_string(*e.restart_policy) : std::string("null"));
     out += ",\"error\":null";
   } else {
     out += ",\"state\":null,\"pid\":null,\"seconds\":null,\"normally\":null,\"want\":null"
-           ",\"paused\":null,\"got_term\":null,\"ready\":null,\"error\":" +
+           ",\"paused\":null,\"got_term\":null,\"ready\":null,\"restart_policy\":null,\"error\":" +
            json_string(e.error);
   }
   if (with_log) out += ",\"log\":" + (log ? json_object(*log, nullptr, false, now) : std::string("null"));

@@ -20,6 +20,7 @@ struct json_entry {
   std::string error;                        // runit's message without "NAME: "
   std::optional<bool> down_file;            // nullopt: `down` could not be stat'ed
   std::optional<bool> ready;                // nullopt: no notification-fd
+  std::optional<std::string> restart_policy;// supervise/restart-policy, trimmed; nullopt: none
 };
 
 struct json_service {

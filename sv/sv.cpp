@@ -219,6 +219,11 @@ json_entry controller::json_part(const std::string& name, const std::string& lab
   if (down >= 0) e.down_file = down == 1;
   struct stat sb;
   if (::stat("notification-fd", &sb) == 0) e.ready = ::stat("supervise/ready", &sb) == 0;
+  // runsv's restart-limit / restart-backoff state: "given-up" or "exits N backoff MS".
+  if (auto policy = supervise::read_file("supervise/restart-policy", O_RDONLY | O_NONBLOCK)) {
+    while (!policy->empty() && policy->back() == '\n') policy->pop_back();
+    e.restart_policy = *policy;
+  }
   return e;
 }
 

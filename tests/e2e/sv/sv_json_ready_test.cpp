@@ -31,16 +31,16 @@ void expect_json(sv_tree& t, const std::vector<std::string>& args, const std::st
 }
 
 std::string obj(const std::string& name, const std::string& fields, const std::string& log = "null") {
-  return "{\"name\":\"" + name + "\"," + fields + ",\"error\":null,\"log\":" + log + "}";
+  return "{\"name\":\"" + name + "\"," + fields + ",\"restart_policy\":null,\"error\":null,\"log\":" + log + "}";
 }
 
 std::string part(const std::string& name, const std::string& fields) {
-  return "{\"name\":\"" + name + "\"," + fields + ",\"error\":null}";
+  return "{\"name\":\"" + name + "\"," + fields + ",\"restart_policy\":null,\"error\":null}";
 }
 
 const std::string nulls =
     "\"state\":null,\"pid\":null,\"seconds\":null,\"normally\":null,\"want\":null,"
-    "\"paused\":null,\"got_term\":null,\"ready\":null";
+    "\"paused\":null,\"got_term\":null,\"ready\":null,\"restart_policy\":null";
 
 std::string failed(const std::string& name, const std::string& error) {
   return "{\"name\":\"" + name + "\"," + nulls + ",\"error\":\"" + error + "\",\"log\":null}";

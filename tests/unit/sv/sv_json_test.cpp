@@ -49,7 +49,7 @@ sv::json_entry failed(std::string name, std::string error) {
 
 const std::string nulls =
     "\"state\":null,\"pid\":null,\"seconds\":null,\"normally\":null,\"want\":null,"
-    "\"paused\":null,\"got_term\":null,\"ready\":null";
+    "\"paused\":null,\"got_term\":null,\"ready\":null,\"restart_policy\":null";
 
 }  // namespace
 
@@ -84,15 +84,15 @@ TEST_CASE("status_json: run with a log, down, finish, paused, TERM, readiness", 
   CHECK(sv::status_json({web, db, fin, late}, now) ==
         "[\n"
         "{\"name\":\"web\",\"state\":\"run\",\"pid\":123,\"seconds\":42,\"normally\":\"up\",\"want\":\"up\","
-        "\"paused\":false,\"got_term\":false,\"ready\":true,\"error\":null,"
+        "\"paused\":false,\"got_term\":false,\"ready\":true,\"restart_policy\":null,\"error\":null,"
         "\"log\":{\"name\":\"log\",\"state\":\"run\",\"pid\":122,\"seconds\":43,\"normally\":\"up\","
-        "\"want\":\"up\",\"paused\":false,\"got_term\":false,\"ready\":null,\"error\":null}},\n"
+        "\"want\":\"up\",\"paused\":false,\"got_term\":false,\"ready\":null,\"restart_policy\":null,\"error\":null}},\n"
         "{\"name\":\"db\",\"state\":\"down\",\"pid\":null,\"seconds\":5,\"normally\":\"down\",\"want\":\"down\","
-        "\"paused\":false,\"got_term\":false,\"ready\":false,\"error\":null,\"log\":null},\n"
+        "\"paused\":false,\"got_term\":false,\"ready\":false,\"restart_policy\":null,\"error\":null,\"log\":null},\n"
         "{\"name\":\"./fin\",\"state\":\"finish\",\"pid\":77,\"seconds\":1,\"normally\":null,\"want\":\"down\","
-        "\"paused\":true,\"got_term\":true,\"ready\":null,\"error\":null,\"log\":null},\n"
+        "\"paused\":true,\"got_term\":true,\"ready\":null,\"restart_policy\":null,\"error\":null,\"log\":null},\n"
         "{\"name\":\"late\",\"state\":\"run\",\"pid\":9,\"seconds\":0,\"normally\":\"up\",\"want\":\"down\","
-        "\"paused\":false,\"got_term\":false,\"ready\":null,\"error\":null,"
+        "\"paused\":false,\"got_term\":false,\"ready\":null,\"restart_policy\":null,\"error\":null,"
         "\"log\":{\"name\":\"log\"," + nulls + ",\"error\":\"runsv not running\"}}\n"
         "]\n");
 }
@@ -127,4 +127,14 @@ TEST_CASE("parse_options: -j sets json, alone or in a cluster, and is off by def
   REQUIRE(cluster);
   CHECK(cluster->json);
   CHECK(cluster->timeout == 3);
+}
+
+TEST_CASE("status_json: the restart policy's state from runsv", "[sv-json]") {
+  sv::json_service s;
+  s.main = entry("app", make(state::down, 0, 3, want::down), false);
+  s.main.restart_policy = "given-up";
+  CHECK(sv::status_json({s}, now) ==
+        "[\n{\"name\":\"app\",\"state\":\"down\",\"pid\":null,\"seconds\":3,\"normally\":\"up\",\"want\":\"down\","
+        "\"paused\":false,\"got_term\":false,\"ready\":null,\"restart_policy\":\"given-up\",\"error\":null,"
+        "\"log\":null}\n]\n");
 }
