@@ -60,6 +60,17 @@ void reset_signals() {
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
+// The child side of a stage (or ctrlaltdel): clean signals, announce, exec.
+// runit's child exits 0 when the exec fails.
+[[noreturn]] void exec_child(const std::string& path) {
+  reset_signals();
+  say("enter stage: " + path);
+  char* argv[] = {const_cast<char*>(path.c_str()), nullptr};
+  ::execve(path.c_str(), argv, environ);
+  fatal("unable to start child: " + path, errno);
+  ::_exit(0);
+}
+
 std::string comm_of(pid_t pid) {
   std::string path = "/proc/" + std::to_string(pid) + "/comm";
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -141,12 +152,7 @@ void init::start_stage(int n) {
   } else {
     ::setsid();
   }
-  reset_signals();
-  say("enter stage: " + path);
-  char* argv[] = {const_cast<char*>(path.c_str()), nullptr};
-  ::execve(path.c_str(), argv, environ);
-  fatal("unable to start child: " + path, errno);
-  ::_exit(0);
+  exec_child(path);
 }
 
 void init::arm_signals() {
@@ -281,14 +287,7 @@ void init::run_ctrlaltdel() {
     fatal("unable to fork for \"" + path + "\" pausing", errno);
     ::sleep(5);
   }
-  if (pid == 0) {
-    reset_signals();
-    say("enter stage: " + path);
-    char* argv[] = {const_cast<char*>(path.c_str()), nullptr};
-    ::execve(path.c_str(), argv, environ);
-    fatal("unable to start child: " + path, errno);
-    ::_exit(0);
-  }
+  if (pid == 0) exec_child(path);
   int ws = 0;
   while (::waitpid(pid, &ws, 0) == -1 && errno == EINTR) {
   }
