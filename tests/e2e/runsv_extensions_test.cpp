@@ -4,7 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <csignal>
+
 #include "fixture.hpp"
+#include "sv_support.hpp"
 
 using namespace test;
 using namespace std::chrono_literals;
@@ -156,4 +159,30 @@ TEST_CASE("health-check: a passing ./check leaves the service alone", "[runsv][e
   auto run = wait_state(f.svc, "run\n", flags_hex(0, 'u', 0, 1));
   wait_until([&] { return f.lines("checks").size() >= 2; }, "two checks", 10s);
   CHECK(read_status(f.svc)->pid == run.pid);
+}
+
+TEST_CASE("notification-fd end to end: our sv -v up returns only once runsv has seen readiness",
+          "[runsv][sv][extension][readiness]") {
+  service_fixture f;
+  write_file(f.at("notification-fd"), "3\n");
+  write_file(f.at("down"), "");
+  write_script(f.at("run"),
+               "while [ ! -e go ]; do sleep 0.02; done\n"
+               "echo >&3\n"
+               "exec sleep 1000\n");
+  runsv_instance rs(f.svc);
+  rs.wait_ready();
+  wait_state(f.svc, "down\n", flags_hex(0, 'd', 0, 0));
+
+  sv_spawn opts;
+  opts.env = {"SVDIR=" + f.root.path()};
+  sv_process up({sv_under_test(), "-w", "10", "up", "svc"}, opts);
+  wait_state(f.svc, "run\n", flags_hex(0, 'u', 0, 1));
+  // Running, not ready: sv keeps waiting.
+  CHECK(holds_for([&] { return proc_state(up.pid()) != 'Z' && !exists(supervise_path(f.svc, "ready")); }, 300ms));
+  write_file(f.at("go"), "");
+  auto r = up.finish(10s);
+  CHECK(r.code == 0);
+  CHECK(mask_sv(r.out) == "ok: run: svc: (pid X) Xs, normally down\n");
+  CHECK(exists(supervise_path(f.svc, "ready")));
 }
