@@ -109,7 +109,7 @@ TEST_CASE("sv -j status: run, down, finish, paused, log, no log, not running, mi
   make_fifo(t.dir("nd/log/supervise/ok"));
   expect_json(t, {"-j", "status", "./nd"},
               "[\n{\"name\":\"./nd\",\"state\":\"down\",\"pid\":null,\"seconds\":X,\"normally\":\"down\","
-              "\"want\":\"down\"," + plain + ",\"error\":null,\"log\":{\"name\":\"log\"," + nulls +
+              "\"want\":\"down\"," + plain + ",\"restart_policy\":null,\"error\":null,\"log\":{\"name\":\"log\"," + nulls +
                   ",\"error\":\"runsv not running\"}}\n]\n",
               1);
   // A name with a quote, a backslash and a newline is escaped.
