@@ -246,16 +246,7 @@ std::optional<wait_status> image::wait_exit(std::chrono::milliseconds timeout) {
 
 void image::drain_console() {
   if (console_fd_ == -1) return;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(console_fd_, buf, sizeof buf);
-    if (n > 0) {
-      console_.append(buf, static_cast<std::size_t>(n));
-      continue;
-    }
-    if (n == -1 && errno == EINTR) continue;
-    return;
-  }
+  read_available(console_fd_, console_);
 }
 
 const std::string& image::console() {

@@ -151,16 +151,7 @@ std::optional<wait_status> container::wait_exit(std::chrono::milliseconds timeou
 bool container::exited() { return unshare_ && unshare_->poll_exit(); }
 
 void container::drain_console() {
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(console_fd_, buf, sizeof buf);
-    if (n > 0) {
-      console_.append(buf, static_cast<std::size_t>(n));
-      continue;
-    }
-    if (n == -1 && errno == EINTR) continue;
-    return;
-  }
+  read_available(console_fd_, console_);
 }
 
 const std::string& container::console() {

@@ -42,6 +42,8 @@ std::vector<std::string> merged_environment(const std::vector<std::string>& extr
   return env;
 }
 
+}  // namespace
+
 std::vector<char*> c_strings(std::vector<std::string>& v) {
   std::vector<char*> out;
   for (auto& s : v) out.push_back(s.data());
@@ -49,7 +51,6 @@ std::vector<char*> c_strings(std::vector<std::string>& v) {
   return out;
 }
 
-// Reads until EAGAIN; returns false at EOF (the caller closes the fd).
 bool read_available(int fd, std::string& into) {
   char buf[4096];
   for (;;) {
@@ -63,8 +64,6 @@ bool read_available(int fd, std::string& into) {
     return false;
   }
 }
-
-}  // namespace
 
 process::process(const std::vector<std::string>& argv_in, const spawn_options& opts) {
   REQUIRE(!argv_in.empty());

@@ -38,6 +38,12 @@ struct wait_status {
   std::string describe() const;      // "exit 1", "signal 9"
 };
 
+// argv/envp for execve: pointers into `v`, then a null pointer.
+std::vector<char*> c_strings(std::vector<std::string>& v);
+// Appends what can be read from the non-blocking `fd` without waiting;
+// false at EOF (or an error other than EAGAIN): the caller closes the fd.
+bool read_available(int fd, std::string& into);
+
 class process {
  public:
   // Forks and execs argv[0] (a path; no PATH search), stdin from /dev/null.
