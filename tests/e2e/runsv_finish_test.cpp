@@ -52,6 +52,9 @@ TEST_CASE("finish runs between the exit of ./run and its restart", "[runsv][fini
   runsv_instance rs(f.svc);
   rs.wait_ready();
   auto first = wait_state(f.svc, "run\n", flags_hex(0, 'u', 0, 1));
+  // TERM only once the script has recorded its start (a TERM that comes
+  // first kills the shell before it writes anything).
+  wait_until([&] { return f.text("events") == "run\n"; }, "./run to record its start");
 
   send_control(f.svc, "t");
   wait_running_other_than(f.svc, first.pid);
