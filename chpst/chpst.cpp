@@ -8,14 +8,23 @@
 #include <utility>
 
 #include "envdir.hpp"
-#include "environ.hpp"
-#include "getopt.hpp"
+#include "supervise/pathexec.hpp"
+#include "supervise/getopt.hpp"
+#include "supervise/scan.hpp"
 #include "supervise/fatal.hpp"
 #include "supervise/fd.hpp"
 #include "uidgid.hpp"
 #include "version.hpp"
 
 namespace chpst {
+
+using supervise::apply_env;
+using supervise::basename_of;
+using supervise::current_environment;
+using supervise::exec_program;
+using supervise::getopt;
+using supervise::prepared_exec;
+using supervise::scan_ulong_all;
 
 namespace {
 
@@ -77,8 +86,13 @@ bool apply_option(options& o, int c, const char* arg) {
   }
 }
 
+// A standard descriptor chpst was started without holds /dev/null while
+// chpst runs (run_main); it is closed again here, so the program gets what
+// chpst was given, and -0/-1/-2 on it fail as runit's do.
 void close_fd(bool wanted, int fd, const char* name) {
-  if (wanted && ::close(fd) == -1) die(std::string("unable to close ") + name, errno);
+  if (!wanted) return;
+  if (supervise::std_fds_filled() & (1 << fd)) die(std::string("unable to close ") + name, EBADF);
+  if (::close(fd) == -1) die(std::string("unable to close ") + name, errno);
 }
 
 void change_root(const options& o) {
@@ -139,6 +153,9 @@ void exec_or_die(const std::vector<std::string>& argv, const std::vector<std::st
   prepared_exec program(argv[0], std::move(args), apply_env(current_environment(), changes),
                         std::getenv("PATH"));
   apply_limits(soft);
+  const int filled = supervise::std_fds_filled();
+  for (int fd = 0; fd <= 2; ++fd)
+    if (filled & (1 << fd)) ::close(fd);
   int err = program.run();
   die("unable to run: " + name, err);
 }

@@ -44,6 +44,15 @@ std::vector<std::string> read_envdir(const std::string& dir, subdir_policy subdi
   supervise::fd start = supervise::open_fd(".", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (!start) die("unable to open current working directory", errno);
   if (::chdir(dir.c_str()) == -1) die("unable to switch to directory: " + dir, errno);
+  // A failure below ends chpst; the starting directory is restored anyway
+  // so that a caller that goes on (envdir's tests, say) is not left here.
+  struct back_to_start {
+    int fd;
+    bool armed = true;
+    ~back_to_start() {
+      if (armed) (void)!::fchdir(fd);
+    }
+  } guard{start.get()};
   std::unique_ptr<DIR, dir_closer> d(::opendir("."));
   if (!d) die("unable to open directory: " + dir, errno);
   std::vector<std::string> changes;
@@ -72,6 +81,7 @@ std::vector<std::string> read_envdir(const std::string& dir, subdir_policy subdi
     changes.push_back(value ? name + "=" + *value : name);
   }
   d.reset();
+  guard.armed = false;
   if (::fchdir(start.get()) == -1) die("unable to switch to starting directory", errno);
   return changes;
 }

@@ -6,12 +6,21 @@
 
 #include "chpst.hpp"
 #include "envdir.hpp"
-#include "environ.hpp"
-#include "getopt.hpp"
+#include "supervise/pathexec.hpp"
+#include "supervise/getopt.hpp"
+#include "supervise/scan.hpp"
 #include "supervise/fatal.hpp"
 #include "uidgid.hpp"
 
 namespace chpst {
+
+using supervise::apply_env;
+using supervise::basename_of;
+using supervise::current_environment;
+using supervise::exec_program;
+using supervise::getopt;
+using supervise::prepared_exec;
+using supervise::scan_ulong_all;
 
 namespace {
 

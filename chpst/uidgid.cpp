@@ -3,36 +3,29 @@
 #include <cerrno>
 #include <grp.h>
 #include <optional>
+#include <string_view>
 #include <unistd.h>
 
 #include "chpst.hpp"
 #include "supervise/fatal.hpp"
+#include "supervise/scan.hpp"
 
 namespace chpst {
 
 namespace {
-
-// runit's scan_ulong: leading digits (overflow wraps); returns their count.
-std::size_t scan_ulong(const std::string& s, std::size_t pos, unsigned long& out) {
-  unsigned long n = 0;
-  std::size_t i = pos;
-  for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) n = n * 10 + static_cast<unsigned long>(s[i] - '0');
-  out = n;
-  return i - pos;
-}
 
 // ":uid:gid[:gid...]" without its leading ':' (runit's uidgids_set): the uid
 // must be followed by ':', each gid is a possibly empty run of digits (empty
 // is 0), and the whole text must be used.
 std::optional<uidgid> parse_numeric(const std::string& s) {
   unsigned long id = 0;
-  std::size_t p = scan_ulong(s, 0, id);
+  std::size_t p = supervise::scan_ulong(s, id);
   if (p >= s.size() || s[p] != ':') return std::nullopt;
   uidgid ids;
   ids.uid = static_cast<uid_t>(id);
   ++p;
   for (std::size_t i = 0; i < max_groups; ++i, ++p) {
-    p += scan_ulong(s, p, id);
+    p += supervise::scan_ulong(std::string_view(s).substr(p), id);
     ids.gids.push_back(static_cast<gid_t>(id));
     if (p >= s.size() || s[p] != ':') break;
   }

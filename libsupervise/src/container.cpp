@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <string_view>
 
 #include "supervise/fd.hpp"
 
@@ -21,7 +22,30 @@ constexpr const char* initial_pid_ns = "pid:[4026531836]";
 
 }  // namespace
 
-bool in_container() { return ::getpid() == 1 && in_pid_namespace(); }
+container_choice container_override() {
+  auto parse = [](std::string_view v) {
+    while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.remove_suffix(1);
+    if (v == "0" || v == "no") return container_choice::machine;
+    return container_choice::container;
+  };
+  if (const char* env = std::getenv("RUNIT_CONTAINER"); env && *env) return parse(env);
+  if (auto text = read_file(container_mode_file)) return parse(*text);
+  return container_choice::unknown;
+}
+
+bool in_container_environment() {
+  switch (container_override()) {
+    case container_choice::container: return true;
+    case container_choice::machine: return false;
+    case container_choice::unknown: break;
+  }
+  if (in_pid_namespace()) return true;
+  if (::access("/.dockerenv", F_OK) == 0 || ::access("/run/.containerenv", F_OK) == 0) return true;
+  const char* runtime = std::getenv("container");
+  return runtime && *runtime;
+}
+
+bool in_container() { return ::getpid() == 1 && in_container_environment(); }
 
 bool in_pid_namespace() {
   char link[64];
@@ -45,11 +69,7 @@ std::optional<int> read_exit_code() {
 }
 
 void write_exit_code(int code) {
-  std::string tmp = std::string(exit_code_file) + ".new";
-  fd f = open_fd(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (!f) return;
-  std::string text = std::to_string(code) + "\n";
-  if (write_all(f.get(), text) && f.close() == 0) ::rename(tmp.c_str(), exit_code_file);
+  (void)replace_file(exit_code_file, std::to_string(code) + "\n");
 }
 
 std::vector<pid_t> children_of(pid_t parent) {

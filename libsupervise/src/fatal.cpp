@@ -1,5 +1,9 @@
 #include "supervise/fatal.hpp"
 
+#include <new>
+#include <stdexcept>
+#include <system_error>
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -32,12 +36,36 @@ int usage(std::string_view argv0, std::string_view text, int code) {
   return code;
 }
 
-int run_main(std::string_view prefix, const std::function<int()>& body) {
+std::string describe_exception(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::bad_alloc&) {
+    return "out of memory";
+  } catch (const std::length_error&) {
+    return "out of memory";
+  } catch (const std::system_error& x) {
+    return x.code().value() ? fmt::format("{}", errstr(x.code().value())) : std::string(x.what());
+  } catch (const std::exception& x) {
+    return x.what();
+  } catch (...) {
+    return "unexpected error";
+  }
+}
+
+int run_main(std::string_view prefix, const std::function<int()>& body, int unexpected_code) {
+  ensure_std_fds();
   try {
     return body();
   } catch (const fatal_error& e) {
     write_stderr(diagnostic(prefix, "fatal", e.message, e.err));
     return e.exit_code;
+  } catch (...) {
+    // Printing may itself fail for want of memory: then only the code is left.
+    try {
+      write_stderr(diagnostic(prefix, "fatal", describe_exception(std::current_exception()), 0));
+    } catch (...) {
+    }
+    return unexpected_code;
   }
 }
 

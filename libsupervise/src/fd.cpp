@@ -95,4 +95,47 @@ std::optional<std::string> read_file(const char* path, int flags) {
   }
 }
 
+const char* replace_file(const std::string& path, std::string_view content,
+                         mode_t mode, bool check_write) {
+  const std::string tmp = path + ".new";
+  fd file = open_fd(tmp.c_str(), O_WRONLY | O_NONBLOCK | O_TRUNC | O_CREAT | O_CLOEXEC, mode);
+  if (!file) return "open";
+  if (!write_all(file.get(), content) && check_write) {
+    int err = errno;
+    file.close();
+    ::unlink(tmp.c_str());
+    errno = err;
+    return "write";
+  }
+  file.close();
+  if (::rename(tmp.c_str(), path.c_str()) == -1) return "rename";
+  return nullptr;
+}
+
+namespace {
+int first_filled = -2;  // not called yet
+}  // namespace
+
+int ensure_std_fds() noexcept {
+  int filled = 0;
+  for (int target = 0; target <= 2; ++target) {
+    if (::fcntl(target, F_GETFD) != -1 || errno != EBADF) continue;
+    // The lowest free number is `target` itself.
+    int null = ::open("/dev/null", O_RDWR);
+    if (null == -1) {
+      filled = -1;
+      break;
+    }
+    if (null != target) {
+      ::dup2(null, target);
+      ::close(null);
+    }
+    filled |= 1 << target;
+  }
+  if (first_filled == -2) first_filled = filled;
+  return filled;
+}
+
+int std_fds_filled() noexcept { return first_filled < 0 ? 0 : first_filled; }
+
 }  // namespace supervise

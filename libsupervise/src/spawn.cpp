@@ -7,9 +7,11 @@
 #include <cstring>
 #include <string_view>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "supervise/errstr.hpp"
+#include "supervise/pathexec.hpp"
 
 extern char** environ;
 
@@ -22,43 +24,58 @@ namespace {
 struct child_plan {
   std::vector<char*> argv;
   std::vector<std::string> candidates;  // paths to try, in PATH order
-  std::string exec_head;   // "PREFIX: fatal: EXEC_FAILED: "
+  std::string exec_head;   // "PREFIX: KIND: EXEC_FAILED: "
   std::string chdir_head;
   std::string fd_head;
+  std::string ctty_head;   // "PREFIX: warning: CTTY_FAILED: "
+  std::vector<std::string> open_heads, create_heads;
   std::vector<char> line;  // scratch for head + errstr + "\n"
 };
 
 constexpr std::size_t errstr_room = 64;
 
+std::string head_of(const spawn_spec& spec, std::string_view kind, const std::string& what) {
+  std::string head = spec.prefix.empty() ? std::string{} : spec.prefix + ": ";
+  head.append(kind);
+  head += ": ";
+  head += what;
+  head += ": ";
+  return head;
+}
+
 child_plan make_plan(const spawn_spec& spec) {
   child_plan plan;
   for (const auto& arg : spec.argv) plan.argv.push_back(const_cast<char*>(arg.c_str()));
   plan.argv.push_back(nullptr);
-  const std::string& file = spec.argv[0];
-  if (spec.search_path && file.find('/') == std::string::npos) {
-    const char* path = std::getenv("PATH");
-    std::string_view dirs = path ? path : "/bin:/usr/bin";
-    for (;;) {
-      auto colon = dirs.find(':');
-      std::string_view dir = dirs.substr(0, colon);
-      plan.candidates.push_back(dir.empty() ? file : std::string(dir) + "/" + file);
-      if (colon == std::string_view::npos) break;
-      dirs.remove_prefix(colon + 1);
-    }
-  } else {
-    plan.candidates.push_back(file);
-  }
-  const std::string lead = spec.prefix + ": fatal: ";
-  plan.exec_head = lead + spec.exec_failed + ": ";
-  plan.chdir_head = lead + spec.chdir_failed + ": ";
-  plan.fd_head = lead + spec.fd_failed + ": ";
+  const std::string& file = spec.path.empty() ? spec.argv[0] : spec.path;
+  if (spec.search_path) plan.candidates = exec_candidates(file, std::getenv("PATH"));
+  else plan.candidates.push_back(file);
+  plan.exec_head = head_of(spec, spec.kind, spec.exec_failed);
+  plan.chdir_head = head_of(spec, spec.kind, spec.chdir_failed);
+  plan.fd_head = head_of(spec, spec.kind, spec.fd_failed);
+  plan.ctty_head = head_of(spec, "warning", spec.ctty_failed);
   std::size_t longest = std::max({plan.exec_head.size(), plan.chdir_head.size(),
-                                  plan.fd_head.size()});
+                                  plan.fd_head.size(), plan.ctty_head.size(), spec.announce.size()});
+  for (const auto& o : spec.opens) {
+    plan.open_heads.push_back(head_of(spec, spec.kind, o.failed));
+    plan.create_heads.push_back(head_of(spec, spec.kind, o.create_failed));
+    longest = std::max({longest, plan.open_heads.back().size(), plan.create_heads.back().size()});
+  }
   plan.line.resize(longest + errstr_room + 1);
   return plan;
 }
 
-[[noreturn]] void child_die(child_plan& plan, const std::string& head, int err, int code) noexcept {
+void write_line(const char* out, std::size_t len) noexcept {
+  std::size_t done = 0;
+  while (done < len) {
+    ssize_t n = ::write(STDERR_FILENO, out + done, len - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+void child_say(child_plan& plan, const std::string& head, int err) noexcept {
   char* out = plan.line.data();
   std::size_t len = 0;
   std::memcpy(out, head.data(), head.size());
@@ -69,13 +86,11 @@ child_plan make_plan(const spawn_spec& spec) {
   std::memcpy(out + len, text, text_len);
   len += text_len;
   out[len++] = '\n';
-  std::size_t done = 0;
-  while (done < len) {
-    ssize_t n = ::write(STDERR_FILENO, out + done, len - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<std::size_t>(n);
-  }
+  write_line(out, len);
+}
+
+[[noreturn]] void child_die(child_plan& plan, const std::string& head, int err, int code) noexcept {
+  child_say(plan, head, err);
   ::_exit(code);
 }
 
@@ -91,6 +106,34 @@ int move_fd(int from, int target) noexcept {
   do rc = ::dup2(from, target);
   while (rc == -1 && errno == EINTR);
   return rc;
+}
+
+int open_retry(const char* path, int flags, mode_t mode) noexcept {
+  int fd;
+  do fd = ::open(path, flags, mode);
+  while (fd == -1 && errno == EINTR);
+  return fd;
+}
+
+// Opens one spawn_open onto its target (or just creates it when target < 0).
+void open_onto(const spawn_open& o, const std::string& head, const std::string& create_head,
+               child_plan& plan, int code) noexcept {
+  int fd = open_retry(o.path.c_str(), o.flags, o.mode);
+  if (fd == -1 && errno == ENOENT && o.create_if_missing) {
+    int made = open_retry(o.path.c_str(), O_WRONLY | O_NONBLOCK | O_TRUNC | O_CREAT, o.mode);
+    if (made == -1) child_die(plan, create_head, errno, code);
+    ::close(made);
+    fd = open_retry(o.path.c_str(), o.flags, o.mode);
+  }
+  if (fd == -1) child_die(plan, head, errno, code);
+  if (o.target < 0) {
+    ::close(fd);
+    return;
+  }
+  if (fd != o.target) {
+    if (move_fd(fd, o.target) == -1) child_die(plan, plan.fd_head, errno, code);
+    ::close(fd);
+  }
 }
 
 [[noreturn]] void run_child(const spawn_spec& spec, child_plan& plan) noexcept {
@@ -111,18 +154,27 @@ int move_fd(int from, int target) noexcept {
     child_die(plan, plan.fd_head, errno, spec.exit_code);
   if (spec.chdir_to && ::chdir(spec.chdir_to) == -1)
     child_die(plan, plan.chdir_head, errno, spec.exit_code);
+  if (spec.chdir_fd >= 0 && ::fchdir(spec.chdir_fd) == -1)
+    child_die(plan, plan.chdir_head, errno, spec.exit_code);
+  for (std::size_t i = 0; i < spec.opens.size(); ++i)
+    open_onto(spec.opens[i], plan.open_heads[i], plan.create_heads[i], plan, spec.exit_code);
+  for (int fd : spec.close_fds) ::close(fd);
 
-  if (spec.new_session) ::setsid();
-
-  // As execvp: a permission error anywhere on the path is what is reported.
-  int err = ENOENT;
-  bool denied = false;
-  for (const auto& candidate : plan.candidates) {
-    ::execve(candidate.c_str(), plan.argv.data(), environ);
-    if (errno == EACCES) denied = true;
-    else err = errno;
+  if (spec.ctty) {
+    int tty = open_retry(spec.ctty, O_RDWR, 0);
+    if (tty == -1) {
+      child_say(plan, plan.ctty_head, errno);
+    } else {
+      ::ioctl(tty, TIOCSCTTY, 0);
+      ::dup2(tty, STDIN_FILENO);
+      if (tty > 2) ::close(tty);
+    }
   }
-  child_die(plan, plan.exec_head, denied ? EACCES : err, spec.exit_code);
+  if (spec.new_session) ::setsid();
+  if (!spec.announce.empty()) write_line(spec.announce.data(), spec.announce.size());
+
+  int err = exec_search(plan.candidates, plan.argv.data(), environ);
+  child_die(plan, plan.exec_head, err, spec.exit_code);
 }
 
 }  // namespace

@@ -100,32 +100,20 @@ fd open_ok(const std::string& dir) {
 
 namespace {
 
-constexpr int trunc_flags = O_WRONLY | O_NONBLOCK | O_TRUNC | O_CREAT | O_CLOEXEC;
-
 // One of runsv's three files: NAME.new is written, then renamed over NAME.
 // Only status has its write checked, as in runit; stat and pid are renamed
 // whatever the write did.
-void replace_file(const std::string& dir, const char* name,
-                  std::string_view content, bool check_write,
-                  const std::string& prefix) {
-  const std::string tmp = fmt::format("{}/{}.new", dir, name);
+void replace_one(const std::string& dir, const char* name,
+                 std::string_view content, bool check_write,
+                 const std::string& prefix) {
   const std::string final_name = fmt::format("{}/{}", dir, name);
-  fd file = open_fd(tmp.c_str(), trunc_flags, 0644);
-  if (!file) {
-    warn(prefix, fmt::format("unable to open {}", tmp), errno);
-    return;
-  }
-  if (!write_all(file.get(), content) && check_write) {
-    int err = errno;
-    file.close();
-    warn(prefix, fmt::format("unable to write {}", tmp), err);
-    ::unlink(tmp.c_str());
-    return;
-  }
-  file.close();
-  if (::rename(tmp.c_str(), final_name.c_str()) == -1)
-    warn(prefix, fmt::format("unable to rename {}.new to {}", name, final_name),
-         errno);
+  const char* failed = replace_file(final_name, content, 0644, check_write);
+  if (!failed) return;
+  int err = errno;
+  if (failed[0] == 'r')
+    warn(prefix, fmt::format("unable to rename {}.new to {}", name, final_name), err);
+  else
+    warn(prefix, fmt::format("unable to {} {}.new", failed, final_name), err);
 }
 
 }  // namespace
@@ -134,11 +122,11 @@ void write_status_files(const std::string& dir, const status& s,
                         bool pid_changed, const std::string& prefix) {
   if (pid_changed) {
     const std::string pid = s.pid ? fmt::format("{}\n", s.pid) : std::string{};
-    replace_file(dir, "pid", pid, false, prefix);
+    replace_one(dir, "pid", pid, false, prefix);
   }
-  replace_file(dir, "stat", stat_text(s), false, prefix);
+  replace_one(dir, "stat", stat_text(s), false, prefix);
   const auto bytes = encode(s);
-  replace_file(dir, "status",
+  replace_one(dir, "status",
                std::string_view{reinterpret_cast<const char*>(bytes.data()), bytes.size()},
                true, prefix);
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <exception>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -30,8 +31,17 @@ void warn(std::string_view prefix, std::string_view msg, int err = 0);
 // Prints "usage: ARGV0 USAGE" and an empty line to stderr; returns `code`.
 int usage(std::string_view argv0, std::string_view text, int code);
 
-// Calls body(); on fatal_error prints "PREFIX: fatal: ..." and returns its
-// exit_code. The body's return value is the program's exit code.
-int run_main(std::string_view prefix, const std::function<int()>& body);
+// Every program's main runs its body through here. First any of the
+// descriptors 0, 1 and 2 that is closed gets /dev/null (ensure_std_fds).
+// Then body(); on fatal_error it prints "PREFIX: fatal: ..." and returns its
+// exit_code; on any other exception it prints "PREFIX: fatal: out of memory"
+// (std::bad_alloc, std::length_error) or "PREFIX: fatal: WHAT" and returns
+// `unexpected_code` (the program's fatal exit code): nothing aborts. The
+// body's return value is the program's exit code.
+int run_main(std::string_view prefix, const std::function<int()>& body,
+             int unexpected_code = 111);
+
+// The text run_main prints for an exception other than fatal_error.
+std::string describe_exception(std::exception_ptr e);
 
 }  // namespace supervise

@@ -48,6 +48,23 @@ bool write_all(int fd, std::string_view text) noexcept;
 // nullopt with errno set when the open or a read fails.
 std::optional<std::string> read_file(const char* path, int flags = O_RDONLY) ;
 
+// Writes PATH.new (created with `mode`, truncated), then renames it over
+// PATH, so a reader sees the old content or the new, never a part. Returns
+// nullptr, or the step that failed ("open", "write", "rename") with errno
+// set; a failed write removes PATH.new. With check_write false a failed
+// write is ignored and the rename still happens (runsv's stat and pid).
+const char* replace_file(const std::string& path, std::string_view content,
+                         mode_t mode = 0644, bool check_write = true);
+
+// Opens /dev/null onto whichever of descriptors 0, 1 and 2 is closed, so
+// that no file the program opens later becomes its standard input or
+// output by accident. Returns a mask of the descriptors it filled (bit 1<<fd),
+// or -1 when /dev/null cannot be opened. The first call's mask is kept:
+// std_fds_filled() returns it (chpst closes those again before its exec, so
+// the program it runs gets the descriptors chpst was given).
+int ensure_std_fds() noexcept;
+int std_fds_filled() noexcept;
+
 // Sets or clears FD_CLOEXEC / O_NONBLOCK; false with errno on failure.
 bool set_cloexec(int fd, bool on = true) noexcept;
 bool set_nonblock(int fd, bool on = true) noexcept;

@@ -1,4 +1,4 @@
-#include "environ.hpp"
+#include "supervise/pathexec.hpp"
 
 #include <cerrno>
 #include <string_view>
@@ -7,7 +7,7 @@
 
 extern char** environ;
 
-namespace chpst {
+namespace supervise {
 
 std::vector<std::string> apply_env(std::vector<std::string> env, const std::vector<std::string>& changes) {
   for (const std::string& change : changes) {
@@ -47,17 +47,22 @@ prepared_exec::prepared_exec(const std::string& file, std::vector<std::string> a
   c_env_.push_back(nullptr);
 }
 
-int prepared_exec::run() const noexcept {
+int exec_search(const std::vector<std::string>& candidates, char* const* argv,
+                char* const* envp) noexcept {
   int saved = 0;
-  int last = 0;
-  for (const std::string& candidate : candidates_) {
-    ::execve(candidate.c_str(), c_argv_.data(), c_env_.data());
+  int last = ENOENT;
+  for (const std::string& candidate : candidates) {
+    ::execve(candidate.c_str(), argv, envp);
     last = errno;
     if (last == ENOENT) continue;
     saved = last;
     if (last != EACCES && last != EPERM && last != EISDIR) return last;
   }
   return saved != 0 ? saved : last;
+}
+
+int prepared_exec::run() const noexcept {
+  return exec_search(candidates_, c_argv_.data(), c_env_.data());
 }
 
 int exec_program(const std::string& file, const std::vector<std::string>& argv,
@@ -71,4 +76,4 @@ std::vector<std::string> current_environment() {
   return env;
 }
 
-}  // namespace chpst
+}  // namespace supervise

@@ -3,11 +3,12 @@
 #include <string>
 #include <string_view>
 
-// runit's djb-style getopt (sgetopt): no permutation, parsing stops at the
-// first operand; "--" (or any word starting with "--") ends the options and
-// is consumed; a lone "-" ends them and is kept.
+// runit's option parser (djb's sgetopt), the one every program of the suite
+// uses: no permutation, parsing stops at the first operand; any word that
+// starts with "--" ends the options and is consumed ("--", "--w", "--x");
+// a lone "-" ends them and is kept as an operand.
 
-namespace chpst {
+namespace supervise {
 
 class getopt {
  public:
@@ -17,13 +18,16 @@ class getopt {
   // "illegal option" / "option requires an argument" lines.
   getopt(int argc, char* const* argv, const char* opts, std::string progname);
 
-  // The next option character; '?' after printing the problem to stderr;
-  // done at the first operand.
+  // The next option character; '?' after printing the problem to stderr
+  // ("PROGNAME: illegal option -- c" or "PROGNAME: option requires an
+  // argument -- c"); done at the first operand.
   int next();
   // The value of the option just returned (nullptr for flags).
   const char* arg() const noexcept { return arg_; }
   // Index of the first argument not consumed.
   int index() const noexcept { return ind_; }
+  // The option character of the last '?'.
+  char problem() const noexcept { return problem_; }
 
  private:
   int sub();
@@ -40,8 +44,4 @@ class getopt {
 // The part of argv[0] after its last '/'.
 std::string_view basename_of(std::string_view argv0) noexcept;
 
-// runit's scan_ulong over the whole string: true if `text` is only decimal
-// digits (the empty string is 0). Overflow wraps, as runit's does.
-bool scan_ulong_all(const char* text, unsigned long& out) noexcept;
-
-}  // namespace chpst
+}  // namespace supervise

@@ -1,10 +1,10 @@
-#include "getopt.hpp"
+#include "supervise/getopt.hpp"
 
 #include <utility>
 
 #include "supervise/fatal.hpp"
 
-namespace chpst {
+namespace supervise {
 
 getopt::getopt(int argc, char* const* argv, const char* opts, std::string progname)
     : argc_(argc), argv_(argv), opts_(opts), progname_(std::move(progname)) {}
@@ -71,11 +71,4 @@ std::string_view basename_of(std::string_view argv0) noexcept {
   return slash == std::string_view::npos ? argv0 : argv0.substr(slash + 1);
 }
 
-bool scan_ulong_all(const char* text, unsigned long& out) noexcept {
-  unsigned long n = 0;
-  for (; *text >= '0' && *text <= '9'; ++text) n = n * 10 + static_cast<unsigned long>(*text - '0');
-  out = n;
-  return *text == '\0';
-}
-
-}  // namespace chpst
+}  // namespace supervise

@@ -3,9 +3,10 @@
 #include <string>
 #include <vector>
 
-// The new program's environment and its execution (runit's pathexec).
+// runit's pathexec: the environment changes chpst and envdir make, and the
+// PATH search every program uses (chpst's exec, runsvdir's runsv, spawn).
 
-namespace chpst {
+namespace supervise {
 
 // Applies changes in order to env, exactly as runit's pathexec_env_run does:
 // for each change, the first variable with the change's name (the text
@@ -18,17 +19,23 @@ std::vector<std::string> apply_env(std::vector<std::string> env, const std::vect
 // "/bin:/usr/bin".
 std::vector<std::string> exec_candidates(const std::string& file, const char* path);
 
+// Tries execve on each candidate in turn with runit's rules and returns only
+// on failure, with the errno runit reports: ENOENT moves on; EACCES, EPERM
+// and EISDIR are remembered and move on; any other error stops the search.
+// At the end the last remembered error, else the last one. Allocates
+// nothing: safe between fork and exec.
+int exec_search(const std::vector<std::string>& candidates, char* const* argv,
+                char* const* envp) noexcept;
+
 // An exec prepared in advance: every string and array is built by the
 // constructor, so run() allocates nothing (it runs after the resource limits
 // are set, which may leave no memory to allocate).
 class prepared_exec {
  public:
-  // Looks `file` up in `path` (chpst's own PATH, not the new environment's).
+  // Looks `file` up in `path` (the caller's PATH, not the new environment's).
   prepared_exec(const std::string& file, std::vector<std::string> argv, std::vector<std::string> env,
                 const char* path);
-  // Execs; returns only on failure, with the errno runit reports: the last
-  // EACCES/EPERM/EISDIR seen, else the last error; any error other than
-  // those and ENOENT stops the search.
+  // exec_search; returns only on failure, with its errno.
   int run() const noexcept;
 
  private:
@@ -43,4 +50,4 @@ int exec_program(const std::string& file, const std::vector<std::string>& argv,
 // The current process's environment as strings.
 std::vector<std::string> current_environment();
 
-}  // namespace chpst
+}  // namespace supervise
