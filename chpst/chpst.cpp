@@ -190,7 +190,7 @@ int main(int argc, char** argv) {
     auto o = parse_options(argc, argv, name);
     if (!o) return exit_usage;
     run(*o, *db);
-  });
+  }, exit_fatal);
 }
 
 }  // namespace chpst

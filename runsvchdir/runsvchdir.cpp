@@ -58,14 +58,14 @@ int switch_to(const std::string& prog, const std::string& base, const std::strin
 
 int main(int argc, char** argv) {
   const char* argv0 = argc > 0 && argv[0] ? argv[0] : "runsvchdir";
-  if (argc < 2) return supervise::usage(argv0, "dir", exit_usage);
-  std::string name = argv[1];
   return supervise::run_main(argv0, [&] {
+    if (argc < 2) return supervise::usage(argv0, "dir", exit_usage);
+    std::string name = argv[1];
     if (!name.empty() && name[0] == '.') die(name + ": must not start with a dot.");
     const char* env = std::getenv("RUNSVDIR");
     std::string base = env ? env : default_base;
     return switch_to(argv0, base, name);
-  });
+  }, exit_fatal);
 }
 
 }  // namespace runsvchdir

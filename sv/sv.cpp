@@ -2,7 +2,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/inotify.h>
@@ -11,14 +10,14 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 
 #include "status_line.hpp"
 #include "supervise/client.hpp"
 #include "supervise/errstr.hpp"
 #include "supervise/fatal.hpp"
-
-extern char** environ;
+#include "supervise/getopt.hpp"
+#include "supervise/inotify.hpp"
+#include "supervise/spawn.hpp"
 
 namespace sv {
 
@@ -78,44 +77,45 @@ void controller::leave() {
                                  "unable to change to original directory", errno};
 }
 
+// A "runsv not running" answer: ok for an exit command, else an error.
+void controller::not_running(const std::string& label) {
+  if (!cmd_.acts.empty() && cmd_.acts[0] == 'x') {
+    report("ok", label, "runsv not running");
+  } else {
+    report("fail", label, "runsv not running");
+    error();
+  }
+}
+
+void controller::warning(const std::string& label, const std::string& text, int err) {
+  report("warning", label, err != 0 ? text + ": " + errstr(err) : text);
+  error();
+}
+
 controller::got controller::get_status(const std::string& label, supervise::status& st) {
   int err = 0;
   switch (supervise::probe(".", &err)) {
     case supervise::probe_result::running: break;
     case supervise::probe_result::not_running:
-      if (!cmd_.acts.empty() && cmd_.acts[0] == 'x') {
-        report("ok", label, "runsv not running");
-      } else {
-        report("fail", label, "runsv not running");
-        error();
-      }
+      not_running(label);
       return got::not_running;
     case supervise::probe_result::error:
-      report("warning", label, std::string("unable to open supervise/ok: ") + errstr(err));
-      error();
+      warning(label, "unable to open supervise/ok", err);
       return got::failed;
   }
-  supervise::fd f = supervise::open_fd("supervise/status", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (!f) {
-    report("warning", label, std::string("unable to open supervise/status: ") + errstr(errno));
-    error();
-    return got::failed;
+  switch (supervise::read_status(".", st, &err)) {
+    case supervise::read_result::ok: return got::status;
+    case supervise::read_result::open_failed:
+      warning(label, "unable to open supervise/status", err);
+      break;
+    case supervise::read_result::read_failed:
+      warning(label, "unable to read supervise/status", err);
+      break;
+    case supervise::read_result::bad_format:
+      warning(label, "unable to read supervise/status: bad format", 0);
+      break;
   }
-  std::array<std::byte, supervise::status_size> buf;
-  ssize_t n = supervise::read_some(f.get(), buf);
-  if (n == -1) {
-    report("warning", label, std::string("unable to read supervise/status: ") + errstr(errno));
-    error();
-    return got::failed;
-  }
-  auto decoded = supervise::decode(std::span{buf}.first(static_cast<std::size_t>(n)));
-  if (!decoded) {
-    report("warning", label, "unable to read supervise/status: bad format");
-    error();
-    return got::failed;
-  }
-  st = *decoded;
-  return got::status;
+  return got::failed;
 }
 
 // 1 if `down` exists, 0 if not, -1 (warning on stderr) if stat failed.
@@ -133,31 +133,19 @@ bool controller::send(const std::string& name, const std::string& acts) {
   if (get_status(name, st) != got::status) return false;
   char first = acts[0];
   if (want_byte(st) == first && (first != 'd' || st.got_term)) return true;
-  supervise::fd control =
-      supervise::open_fd("supervise/control", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-  if (!control) {
-    if (errno == ENXIO) {
-      if (first == 'x') {
-        out("ok: " + name + ": runsv not running\n");
-      } else {
-        out("fail: " + name + ": runsv not running\n");
-        error();
-      }
-    } else {
-      out("warning: " + name + ": unable to open supervise/control: " + errstr(errno) + "\n");
-      error();
-    }
-    return false;
+  int err = 0;
+  switch (supervise::send_control(".", acts, &err)) {
+    case supervise::send_result::sent: return true;
+    case supervise::send_result::not_running: not_running(name); break;
+    case supervise::send_result::open_failed:
+      warning(name, "unable to open supervise/control", err);
+      break;
+    case supervise::send_result::write_failed:
+      // A short write has no errno of its own: runit's line then ends there.
+      warning(name, "unable to write to supervise/control", err);
+      break;
   }
-  ssize_t n = ::write(control.get(), acts.data(), acts.size());
-  if (n != static_cast<ssize_t>(acts.size())) {
-    std::string msg = "warning: " + name + ": unable to write to supervise/control";
-    if (n == -1) msg += std::string(": ") + errstr(errno);
-    out(msg + "\n");
-    error();
-    return false;
-  }
-  return true;
+  return false;
 }
 
 void controller::print_status(const std::string& name) {
@@ -265,23 +253,25 @@ bool controller::check_script(const std::string& name) {
     supervise::write_stderr("warning: unable to stat " + name + "/check: " + errstr(errno) + "\n");
     return false;
   }
-  std::string failed = "warning: unable to run " + name + "/check: ";
-  pid_t pid = ::fork();
+  supervise::spawn_spec spec;
+  spec.path = "check";
+  spec.argv = {"./check"};
+  spec.close_fds = {1};
+  // Descriptors sv was started without (run_main gave them /dev/null) are
+  // closed again: the check gets what sv got, as under runit.
+  for (int fd : {0, 2})
+    if ((supervise::std_fds_filled() & (1 << fd)) != 0)
+      spec.close_fds.push_back(fd);
+  spec.prefix = "";
+  spec.kind = "warning";
+  spec.exec_failed = "unable to run " + name + "/check";
+  spec.exit_code = 0;  // runit's quirk: a check that cannot run counts as passed
+  pid_t pid = supervise::spawn(spec);
   if (pid == -1) {
     supervise::write_stderr("warning: unable to fork for " + name + "/check: " + errstr(errno) + "\n");
     return false;
   }
-  if (pid == 0) {
-    ::close(1);
-    char arg0[] = "./check";
-    char* argv[] = {arg0, nullptr};
-    ::execve("check", argv, environ);
-    const char* e = errstr(errno);
-    (void)!::write(2, failed.data(), failed.size());
-    (void)!::write(2, e, std::strlen(e));
-    (void)!::write(2, "\n", 1);
-    ::_exit(0);  // runit's quirk: a check that cannot run counts as passed
-  }
+  // sv is a client: blocking until the check is done is what runit does.
   int ws = 0;
   while (::waitpid(pid, &ws, 0) == -1) {
     if (errno == EINTR) continue;
@@ -358,22 +348,14 @@ bool controller::wait_for_change(int inotify, double seconds) {
 // exit (the last close of ok or control by their reader), or the creation
 // of supervise/ready (readiness, beyond runit).
 bool controller::read_events(int inotify) {
-  alignas(inotify_event) char buf[4096];
   bool relevant = false;
-  for (;;) {
-    ssize_t n = ::read(inotify, buf, sizeof buf);
-    if (n <= 0) break;
-    for (ssize_t off = 0; off < n;) {
-      auto* ev = reinterpret_cast<inotify_event*>(buf + off);
-      std::string_view file = ev->len ? std::string_view(ev->name) : std::string_view();
-      if ((ev->mask & IN_MOVED_TO && file == "status") ||
-          (ev->mask & (IN_MOVED_TO | IN_CREATE) && file == "ready") ||
-          (ev->mask & IN_CLOSE_NOWRITE && (file == "ok" || file == "control")) ||
-          (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_Q_OVERFLOW)))
-        relevant = true;
-      off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
-    }
-  }
+  supervise::drain_inotify(inotify, [&](const supervise::inotify_event_view& ev) {
+    if ((ev.mask & IN_MOVED_TO && ev.name == "status") ||
+        (ev.mask & (IN_MOVED_TO | IN_CREATE) && ev.name == "ready") ||
+        (ev.mask & IN_CLOSE_NOWRITE && (ev.name == "ok" || ev.name == "control")) ||
+        (ev.mask & (IN_IGNORED | IN_DELETE_SELF | IN_Q_OVERFLOW)))
+      relevant = true;
+  });
   return relevant;
 }
 
@@ -469,30 +451,24 @@ int controller::run() {
 }
 
 int main(int argc, char** argv) {
-  auto opt = parse_options(argc, argv, SV_DEFAULT_SVDIR);
-  if (!opt) {
-    options o;
-    std::string_view arg0 = argc > 0 && argv[0] ? argv[0] : "sv";
-    o.lsb = arg0.substr(arg0.rfind('/') == std::string_view::npos ? 0 : arg0.rfind('/') + 1) != "sv";
-    return usage_exit(o);
-  }
-  auto cmd = parse_command(opt->command, opt->lsb);
-  if (!cmd) {
-    supervise::usage(opt->progname, opt->lsb ? "[-w sec] command" : "[-v] [-w sec] command service ...", 0);
-    return usage_exit(*opt);
-  }
-  bool lsb = opt->lsb;
-  int code = 0;
-  try {
+  std::string_view arg0 = argc > 0 && argv[0] ? argv[0] : "sv";
+  const bool lsb = supervise::basename_of(arg0) != "sv";
+  // sv's fatal lines carry no program name.
+  return supervise::run_main("", [&] {
+    auto opt = parse_options(argc, argv, SV_DEFAULT_SVDIR);
+    if (!opt) {
+      options o;
+      o.lsb = lsb;
+      return usage_exit(o);
+    }
+    auto cmd = parse_command(opt->command, opt->lsb);
+    if (!cmd) {
+      supervise::usage(opt->progname, opt->lsb ? "[-w sec] command" : "[-v] [-w sec] command service ...", 0);
+      return usage_exit(*opt);
+    }
     controller c(std::move(*opt), std::move(*cmd));
-    code = c.run();
-  } catch (const supervise::fatal_error& e) {
-    std::string line = "fatal: " + e.message;
-    if (e.err) line += std::string(": ") + errstr(e.err);
-    supervise::write_stderr(line + "\n");
-    code = lsb ? lsb_exit_fatal : exit_fatal;
-  }
-  return code;
+    return c.run();
+  }, lsb ? lsb_exit_fatal : exit_fatal);
 }
 
 }  // namespace sv

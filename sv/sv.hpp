@@ -32,6 +32,10 @@ class controller {
   bool enter(const std::string& name, bool wait_phase);
   void leave();
   got get_status(const std::string& label, supervise::status& out);
+  // Reports "runsv not running": ok for an exit command, else fail (an error).
+  void not_running(const std::string& label);
+  // Reports "warning: LABEL: TEXT[: ERRSTR]" (err 0: none) and counts an error.
+  void warning(const std::string& label, const std::string& text, int err);
   bool send(const std::string& name, const std::string& acts);
   void print_status(const std::string& name);
   void json_status(const std::string& name);

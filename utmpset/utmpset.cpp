@@ -10,10 +10,9 @@
 #include <unistd.h>
 #include <utmp.h>
 
-#include <string_view>
-
 #include "supervise/fatal.hpp"
 #include "supervise/fd.hpp"
+#include "supervise/getopt.hpp"
 
 namespace utmpset {
 
@@ -93,32 +92,23 @@ int logout(const std::string& line, const char* utmp_path, const char* wtmp_path
 }
 
 int main(int argc, char** argv) {
-  const char* argv0 = argc > 0 && argv[0] ? argv[0] : prog;
-  auto usage = [&] { return supervise::usage(argv0, "[-w] line", exit_usage); };
-  bool wtmp = false;
-  int i = 1;
-  for (; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (arg.size() < 2 || arg[0] != '-') break;
-    if (arg == "--") {
-      ++i;
-      break;
-    }
-    for (char c : arg.substr(1)) {
-      if (c == 'w') {
-        wtmp = true;
-      } else if (c == 'V') {
-        supervise::write_stderr(version_id);
-        return usage();
-      } else {
-        supervise::write_stderr(std::string(prog) + ": illegal option -- " + c + "\n");
-        return usage();
+  return supervise::run_main(prog, [&] {
+    const char* argv0 = argc > 0 && argv[0] ? argv[0] : prog;
+    auto usage = [&] { return supervise::usage(argv0, "[-w] line", exit_usage); };
+    bool wtmp = false;
+    supervise::getopt g(argc, argv, "wV", std::string(supervise::basename_of(argv0)));
+    for (int c; (c = g.next()) != supervise::getopt::done;) {
+      switch (c) {
+        case 'w': wtmp = true; break;
+        case 'V':
+          supervise::write_stderr(version_id);
+          return usage();
+        default: return usage();
       }
     }
-  }
-  if (i >= argc) return usage();
-  std::string line = argv[i];
-  return supervise::run_main(prog, [&] { return logout(line, _PATH_UTMP, wtmp ? _PATH_WTMP : nullptr); });
+    if (g.index() >= argc) return usage();
+    return logout(argv[g.index()], _PATH_UTMP, wtmp ? _PATH_WTMP : nullptr);
+  }, exit_fail);
 }
 
 }  // namespace utmpset

@@ -3,6 +3,7 @@
 #include <array>
 #include <cerrno>
 #include <fcntl.h>
+#include <unistd.h>
 
 #include "supervise/fd.hpp"
 
@@ -16,13 +17,17 @@ fd open_fifo_for_writing(const std::string& path) {
   return open_fd(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 }
 
+void set_err(int* err, int value) {
+  if (err) *err = value;
+}
+
 }  // namespace
 
 probe_result probe(const std::string& dir, int* err) {
   fd ok = open_fifo_for_writing(dir + "/supervise/ok");
   if (ok) return probe_result::running;
   if (errno == ENXIO) return probe_result::not_running;
-  if (err) *err = errno;
+  set_err(err, errno);
   return probe_result::error;
 }
 
@@ -30,12 +35,20 @@ send_result send_control(const std::string& dir, std::string_view bytes, int* er
   fd control = open_fifo_for_writing(dir + "/supervise/control");
   if (!control) {
     if (errno == ENXIO) return send_result::not_running;
-    if (err) *err = errno;
-    return send_result::error;
+    set_err(err, errno);
+    return send_result::open_failed;
   }
-  if (!write_all(control.get(), bytes)) {
-    if (err) *err = errno;
-    return send_result::error;
+  ssize_t n;
+  do {
+    n = ::write(control.get(), bytes.data(), bytes.size());
+  } while (n == -1 && errno == EINTR);
+  if (n == -1) {
+    set_err(err, errno);
+    return send_result::write_failed;
+  }
+  if (static_cast<std::size_t>(n) != bytes.size()) {
+    set_err(err, 0);
+    return send_result::write_failed;
   }
   return send_result::sent;
 }
@@ -44,22 +57,16 @@ read_result read_status(const std::string& dir, status& out, int* err) {
   fd file = open_fd((dir + "/supervise/status").c_str(),
                     O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (!file) {
-    if (err) *err = errno;
-    return read_result::error;
+    set_err(err, errno);
+    return read_result::open_failed;
   }
-  // One byte more than a record, so a longer file is seen as bad format.
-  std::array<std::byte, status_size + 1> buf{};
-  std::size_t got = 0;
-  while (got < buf.size()) {
-    ssize_t n = read_some(file.get(), std::span{buf}.subspan(got));
-    if (n < 0) {
-      if (err) *err = errno;
-      return read_result::error;
-    }
-    if (n == 0) break;
-    got += static_cast<std::size_t>(n);
+  std::array<std::byte, status_size> buf{};
+  ssize_t n = read_some(file.get(), buf);
+  if (n < 0) {
+    set_err(err, errno);
+    return read_result::read_failed;
   }
-  auto decoded = decode(std::span{buf}.first(got));
+  auto decoded = decode(std::span{buf}.first(static_cast<std::size_t>(n)));
   if (!decoded) return read_result::bad_format;
   out = *decoded;
   return read_result::ok;

@@ -85,20 +85,31 @@ TEST_CASE("send_control: without a reader runsv is not running (never blocks)", 
   CHECK(supervise::send_control(sd.dir, "u") == supervise::send_result::not_running);
 }
 
-TEST_CASE("send_control: no supervise/ is an error with ENOENT", "[client]") {
+TEST_CASE("send_control: no supervise/ is an open failure with ENOENT", "[client]") {
   unit::temp_dir tmp;
   int err = 0;
-  CHECK(supervise::send_control(tmp.path(), "u", &err) == supervise::send_result::error);
+  CHECK(supervise::send_control(tmp.path(), "u", &err) == supervise::send_result::open_failed);
   CHECK(err == ENOENT);
 }
 
-TEST_CASE("send_control: a full FIFO is an error with EAGAIN, not a hang", "[client]") {
+TEST_CASE("send_control: one write, a short one is a write failure without errno", "[client]") {
   supervised_dir sd;
   auto reader = sd.open_reader("control");
   REQUIRE(reader);
-  int err = 0;
+  int err = -1;
   const std::string big(1 << 20, 'x');
-  CHECK(supervise::send_control(sd.dir, big, &err) == supervise::send_result::error);
+  CHECK(supervise::send_control(sd.dir, big, &err) == supervise::send_result::write_failed);
+  CHECK(err == 0);
+}
+
+TEST_CASE("send_control: a full FIFO is a write failure with EAGAIN, not a hang", "[client]") {
+  supervised_dir sd;
+  auto reader = sd.open_reader("control");
+  REQUIRE(reader);
+  const std::string big(1 << 20, 'x');
+  REQUIRE(supervise::send_control(sd.dir, big) == supervise::send_result::write_failed);
+  int err = 0;
+  CHECK(supervise::send_control(sd.dir, "u", &err) == supervise::send_result::write_failed);
   CHECK(err == EAGAIN);
 }
 
@@ -115,9 +126,9 @@ TEST_CASE("read_status: 20 bytes decode", "[client]") {
   CHECK(s.time.unix_seconds() == 1795734175);
 }
 
-TEST_CASE("read_status: sizes other than 20 are bad format", "[client]") {
+TEST_CASE("read_status: fewer than 20 bytes are bad format", "[client]") {
   supervised_dir sd;
-  const std::size_t size = GENERATE(0, 18, 19, 21);
+  const std::size_t size = GENERATE(0, 1, 18, 19);
   write_status_bytes(sd.dir, std::string(size, '\0'));
   supervise::status s;
   s.pid = 77;
@@ -125,19 +136,31 @@ TEST_CASE("read_status: sizes other than 20 are bad format", "[client]") {
   CHECK(s.pid == 77);
 }
 
-TEST_CASE("read_status: a missing status file is an error with ENOENT", "[client]") {
+TEST_CASE("read_status: one read of 20 bytes, a longer file decodes its first 20 as runit's sv",
+          "[client]") {
+  supervised_dir sd;
+  const auto bytes = unit::from_hex("4000 0000 6b08 baa9 36bf 7ecc 9731 0000 0175 0001");
+  std::string content(reinterpret_cast<const char*>(bytes.data()), 20);
+  write_status_bytes(sd.dir, content + "trailing");
+  supervise::status s;
+  REQUIRE(supervise::read_status(sd.dir, s) == supervise::read_result::ok);
+  CHECK(s.pid == 12695);
+  CHECK(s.state == supervise::state::run);
+}
+
+TEST_CASE("read_status: a missing status file is an open failure with ENOENT", "[client]") {
   supervised_dir sd;
   supervise::status s;
   int err = 0;
-  CHECK(supervise::read_status(sd.dir, s, &err) == supervise::read_result::error);
+  CHECK(supervise::read_status(sd.dir, s, &err) == supervise::read_result::open_failed);
   CHECK(err == ENOENT);
 }
 
-TEST_CASE("read_status: a directory in its place is an error with EISDIR", "[client]") {
+TEST_CASE("read_status: a directory in its place is a read failure with EISDIR", "[client]") {
   supervised_dir sd;
   REQUIRE(::mkdir((sd.dir + "/supervise/status").c_str(), 0700) == 0);
   supervise::status s;
   int err = 0;
-  CHECK(supervise::read_status(sd.dir, s, &err) == supervise::read_result::error);
+  CHECK(supervise::read_status(sd.dir, s, &err) == supervise::read_result::read_failed);
   CHECK(err == EISDIR);
 }

@@ -214,3 +214,30 @@ TEST_CASE("runsvdir keeps watching after its directory was briefly missing", "[r
   REQUIRE(::rename(staged.c_str(), (base + "/single/s").c_str()) == 0);
   rd.wait_runsv("s", 15s);
 }
+
+TEST_CASE("runsvchdir with fd 0, 1 or 2 closed still switches, or fails with 111", "[runsvchdir]") {
+  // Each compared with Debian's runsvchdir (usage, a dot name, a missing
+  // set): the same exit codes and messages on what is left open.
+  for (const char* redirect : {"<&-", ">&-", "2>&-"}) {
+    INFO("redirect " << redirect);
+    base_fixture f;
+    auto via_sh = [&](const std::string& name) {
+      spawn_options o;
+      o.env = {"RUNSVDIR=" + f.base.path()};
+      return run({"/bin/sh", "-c", std::string("exec \"$0\" \"$1\" ") + redirect, runsvchdir_under_test(), name},
+                 o);
+    };
+    const std::string stdout_closed = redirect == std::string(">&-") ? "" : "runsvchdir: single: now current.\n";
+    auto r = via_sh("single");
+    CHECK(r.out == stdout_closed);
+    CHECK(r.err.empty());
+    CHECK(r.status.exit_code() == 0);
+    CHECK(f.link("current") == "single");
+    CHECK(f.link("previous") == "default");
+    r = via_sh("nosuch");
+    CHECK(r.out.empty());
+    CHECK(r.err == (redirect == std::string("2>&-") ? "" : fatal("nosuch: file does not exist")));
+    CHECK(r.status.exit_code() == 111);
+    CHECK(f.link("current") == "single");
+  }
+}

@@ -563,3 +563,55 @@ TEST_CASE("sv with a down or check file that cannot be stat'ed warns on stderr a
   const std::string warning = "warning: unable to stat plain/check: symbolic link loop\n";
   t.expect({"-w", "0", "check", "plain"}, "timeout: run: plain: (pid X) Xs\n", 1, warning + warning);
 }
+
+TEST_CASE("sv with fd 0, 1 or 2 closed prints what it can and exits as Debian's sv does", "[e2e][sv]") {
+  sv_tree t;
+  t.service("svc");
+  t.service("chk");
+  write_script(t.dir("chk/check"), "echo checked >&2\n");
+  t.start("svc");
+  t.start("chk");
+  t.wait_run("svc");
+  t.wait_run("chk");
+  struct row {
+    const char* redirect;
+    std::vector<std::string> args;
+    std::string out, err;
+    int code;
+  };
+  const std::string run_svc = "run: svc: (pid X) Xs\n";
+  const std::string missing = "fail: missing: unable to change to service directory: file does not exist\n";
+  const std::string ok_chk = "ok: run: chk: (pid X) Xs\n";
+  // Each row's exit code and output compared once with Debian's sv
+  // (SV_UNDER_TEST=/usr/bin/sv runs this case against it).
+  const std::vector<row> rows = {
+      {"<&-", {"status", "svc"}, run_svc, "", 0},
+      {"<&-", {"status", "missing"}, missing, "", 1},
+      {"<&-", {"-v", "up", "chk"}, ok_chk, "checked\n", 0},
+      {">&-", {"status", "svc"}, "", "", 0},
+      {">&-", {"status", "missing"}, "", "", 1},
+      {">&-", {"-v", "up", "chk"}, "", "checked\n", 0},
+      {">&-", {"-x"}, "", "sv: illegal option -- x\n" + usage, 100},
+      {"2>&-", {"status", "svc"}, run_svc, "", 0},
+      {"2>&-", {"status", "missing"}, missing, "", 1},
+      // The check gets the descriptors sv got: its echo to the closed
+      // stderr fails, so does the check.
+      {"2>&-", {"-w", "1", "up", "chk"}, "timeout: run: chk: (pid X) Xs\n", "", 1},
+      {"2>&-", {"-x"}, "", "", 100},
+  };
+  for (const auto& r : rows) {
+    std::vector<std::string> argv{"/bin/sh", "-c", std::string("exec \"$@\" ") + r.redirect, "sh",
+                                  sv_under_test()};
+    argv.insert(argv.end(), r.args.begin(), r.args.end());
+    sv_spawn o;
+    o.cwd = t.root.path();
+    o.env = {"SVDIR=" + t.root.path()};
+    auto res = run_sv(argv, o);
+    std::string line = "$ sv";
+    for (const auto& a : r.args) line += " " + a;
+    INFO(line << " " << r.redirect << "\n" << describe_sv(res, t.root.path()));
+    CHECK(mask_sv(res.out, t.root.path()) == r.out);
+    CHECK(mask_sv(res.err, t.root.path()) == r.err);
+    CHECK(res.code == r.code);
+  }
+}

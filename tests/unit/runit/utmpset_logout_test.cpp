@@ -4,7 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <string>
 #include <sys/wait.h>
+#include <vector>
 
 #include "../unit_support.hpp"
 #include "pid1_support.hpp"
@@ -141,6 +143,53 @@ TEST_CASE("utmpset: an unreadable utmp or wtmp is fatal (111) with runit's wordi
   r = logout("tty2", dir / "utmp", (dir / "no/wtmp").c_str());
   CHECK(r.code == 111);
   CHECK(r.err == "utmpset: fatal: unable to open " + (dir / "no/wtmp") + ": file does not exist\n");
+}
+
+namespace {
+
+// utmpset::main in this process, for the arguments that never reach utmp.
+outcome utmpset_main(std::vector<std::string> args) {
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  unit::stderr_capture cap;
+  int code = utmpset::main(static_cast<int>(args.size()), argv.data());
+  return {code, cap.stop()};
+}
+
+}  // namespace
+
+TEST_CASE("utmpset options: runit's parser, any word starting with -- ends them", "[utmpset]") {
+  const std::string usage = "usage: utmpset [-w] line\n\n";
+  struct row {
+    std::vector<std::string> argv;
+    std::string err;
+  };
+  // Each compared with Debian's /sbin/utmpset: all exit 1.
+  const std::vector<row> rows = {
+      {{"utmpset"}, usage},
+      {{"utmpset", "-w"}, usage},
+      {{"utmpset", "--"}, usage},
+      {{"utmpset", "--x"}, usage},
+      {{"utmpset", "-w", "--w"}, usage},
+      {{"utmpset", "-x", "tty1"}, "utmpset: illegal option -- x\n" + usage},
+      {{"utmpset", "-wq", "tty1"}, "utmpset: illegal option -- q\n" + usage},
+      // The option lines name argv[0]'s basename, the usage line argv[0].
+      {{"/tmp/xyz", "-x", "tty1"}, "xyz: illegal option -- x\nusage: /tmp/xyz [-w] line\n\n"},
+  };
+  for (const auto& r : rows) {
+    std::string joined;
+    for (const auto& a : r.argv) joined += a + " ";
+    INFO("argv: " << joined);
+    auto o = utmpset_main(r.argv);
+    CHECK(o.code == 1);
+    CHECK(o.err == r.err);
+  }
+  auto v = utmpset_main({"utmpset", "-V", "tty1"});
+  CHECK(v.code == 1);
+  CHECK(v.err.rfind("$Id: ", 0) == 0);
+  REQUIRE(v.err.size() > usage.size());
+  CHECK(v.err.substr(v.err.size() - usage.size()) == usage);
 }
 
 TEST_CASE("runit refuses to run unless it is process 1 (111)", "[runit]") {

@@ -239,6 +239,13 @@ TEST_CASE("parse_options: -v, -w, SVWAIT, SVDIR, clusters and --", "[sv-options]
     CHECK(q.opt->command == "-v");
   }
   {
+    // runit's scan_ulong wraps modulo 2^64; a lone "-" is the command.
+    auto p = parse({"sv", "-w", "18446744073709551617", "-", "a"});
+    REQUIRE(p.opt);
+    CHECK(p.opt->timeout == 1);
+    CHECK(p.opt->command == "-");
+  }
+  {
     env_guard w("SVWAIT", "2");
     env_guard d("SVDIR", "/x/y");
     auto p = parse({"sv", "down", "a"});
@@ -278,6 +285,13 @@ TEST_CASE("parse_options: usage errors print runit's messages", "[sv-options]") 
       {{"sv", "-w"}, "sv: option requires an argument -- w\n" + usage},
       {{"sv", "-x", "status", "a"}, "sv: illegal option -- x\n" + usage},
       {{"sv", "-vq", "status", "a"}, "sv: illegal option -- q\n" + usage},
+      // Each compared with Debian's sv.
+      {{"sv", "-x"}, "sv: illegal option -- x\n" + usage},
+      {{"sv", "-vx"}, "sv: illegal option -- x\n" + usage},
+      {{"sv", "-vw"}, "sv: option requires an argument -- w\n" + usage},
+      {{"sv", "--"}, usage},
+      {{"sv", "--w"}, usage},
+      {{"sv", "-"}, usage},
       {{"/etc/init.d/foo"}, "usage: foo [-w sec] command\n\n"},
       {{"/etc/init.d/foo", "-x"}, "foo: illegal option -- x\nusage: foo [-w sec] command\n\n"},
   };
