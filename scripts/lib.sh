@@ -62,6 +62,29 @@ ensure_packages() {
     apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
+# Checks what the PID 1, image and disk-full tests need from this machine:
+# root, a PID namespace with its own /proc, and a mount namespace in which a
+# private tmpfs can be mounted. Dies with one sentence naming what is missing
+# (a plain chroot or an unprivileged container lacks the namespaces).
+check_test_prerequisites() {
+  local why="the PID 1, image and disk-full tests need it"
+  if [ "$(id -u)" -ne 0 ]; then
+    die "the test suite must run as root ($why): run it as root, e.g. sudo $0"
+  fi
+  local out
+  if ! out=$(unshare --pid --fork --mount-proc true 2>&1); then
+    die "cannot make a PID namespace with its own /proc ($why): 'unshare --pid --fork --mount-proc true' failed: ${out:-no message}; run the tests on a machine or VM, or in a privileged container"
+  fi
+  local mnt
+  mnt=$(mktemp -d) || die "cannot make a temporary directory"
+  # The tmpfs exists only in the new namespace and goes away with it.
+  if ! out=$(unshare --mount --propagation private mount -t tmpfs -o size=64k tmpfs "$mnt" 2>&1); then
+    rmdir "$mnt"
+    die "cannot mount a private tmpfs in a new mount namespace ($why): 'unshare --mount --propagation private mount -t tmpfs' failed: ${out:-no message}; run the tests on a machine or VM, or in a privileged container"
+  fi
+  rmdir "$mnt"
+}
+
 # Prints the -G option for a new build dir: Ninja when installed, else the
 # default (Makefiles). An existing build dir keeps its generator.
 generator_args() {

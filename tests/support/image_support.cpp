@@ -53,7 +53,8 @@ const std::set<std::string> ours = {"runit",    "runit-init", "runsv",     "runs
                                     "svlogd",   "chpst",      "runsvchdir", "utmpset", "envdir",
                                     "envuidgid", "pgrphack",  "setlock",   "setuidgid", "softlimit"};
 
-void copy_file(const std::string& from, const std::string& to, mode_t mode) {
+// This and link() serve only the static tree (STATIC_BINDIR).
+[[maybe_unused]] void copy_file(const std::string& from, const std::string& to, mode_t mode) {
   std::error_code ec;
   fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
   INFO("copy " << from << " to " << to);
@@ -61,7 +62,7 @@ void copy_file(const std::string& from, const std::string& to, mode_t mode) {
   REQUIRE(::chmod(to.c_str(), mode) == 0);
 }
 
-void link(const std::string& target, const std::string& path) {
+[[maybe_unused]] void link(const std::string& target, const std::string& path) {
   INFO("symlink " << path << " -> " << target);
   REQUIRE(::symlink(target.c_str(), path.c_str()) == 0);
 }

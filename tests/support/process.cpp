@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
@@ -78,6 +79,7 @@ process::process(const std::vector<std::string>& argv_in, const spawn_options& o
   int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   REQUIRE(devnull >= 0);
   const char* cwd = opts.cwd.empty() ? nullptr : opts.cwd.c_str();
+  const std::vector<int>& closed = opts.closed_fds;
 
   pid_t pid = ::fork();
   if (pid == 0) {
@@ -96,6 +98,7 @@ process::process(const std::vector<std::string>& argv_in, const spawn_options& o
       (void)!::write(2, msg, sizeof msg - 1);
       ::_exit(126);
     }
+    for (int fd : closed) ::close(fd);
     ::execve(c_argv[0], c_argv.data(), c_env.data());
     static const char msg[] = "test spawn: execve failed\n";
     (void)!::write(2, msg, sizeof msg - 1);
@@ -193,6 +196,18 @@ std::optional<wait_status> process::wait_exit(std::chrono::milliseconds timeout)
 
 void process::signal(int sig) noexcept {
   if (pid_ > 0 && !status_) ::kill(pid_, sig);
+}
+
+void skip_test(std::string_view why) {
+  std::string line = std::string(skip_marker) + ": " + std::string(why) + "\n";
+  // Straight to fd 1: the marker must reach ctest whatever Catch prints.
+  (void)!::write(1, line.data(), line.size());
+  FAIL(skip_marker << ": " << why);
+  std::abort();  // not reached: FAIL throws
+}
+
+void require_root(std::string_view why) {
+  if (::geteuid() != 0) skip_test("needs root: " + std::string(why));
 }
 
 run_result run(const std::vector<std::string>& argv, const spawn_options& opts,

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <vector>
 
@@ -19,6 +20,7 @@ struct spawn_options {
   std::vector<std::string> env;  // "NAME=value" entries added to (or replacing in) the environment
   bool new_session = false;      // setsid(): the child leads its own process group
   mode_t umask = 022;
+  std::vector<int> closed_fds;   // of 0, 1, 2: left closed in the child (that output is then not captured)
 };
 
 // Options that only set the working directory.
@@ -84,6 +86,19 @@ struct run_result {
   std::string err;
   wait_status status;
 };
+
+// What a test prints on stdout when this machine cannot run it. ctest reports
+// every e2e, interop and unit test whose output holds it as skipped
+// (SKIP_REGULAR_EXPRESSION in tests/CMakeLists.txt), never as passed.
+inline constexpr const char* skip_marker = "RUNIT_TEST_SKIPPED";
+
+// Ends the test as one that cannot run here: prints "RUNIT_TEST_SKIPPED: WHY"
+// and fails it with the same words (so that run outside ctest it fails rather
+// than passes). Never returns.
+[[noreturn]] void skip_test(std::string_view why);
+// Unless the test runs as root: skip_test("needs root: WHY"). Use it first
+// in a test that needs root.
+void require_root(std::string_view why);
 
 // Runs argv to completion; fails the test if it takes longer than timeout.
 run_result run(const std::vector<std::string>& argv, const spawn_options& opts = {},

@@ -60,6 +60,9 @@ double seconds_of(const timeval& tv) { return static_cast<double>(tv.tv_sec) + s
 sv_process::sv_process(const std::vector<std::string>& argv_in, const sv_spawn& opts) {
   REQUIRE(!argv_in.empty());
   std::vector<std::string> argv = argv_in;
+  // Another user may not reach the build tree: run a copy, under the same
+  // argv[0] (an init-script link's name is what sv reads).
+  const std::string file = opts.uid != 0 ? runnable_by_all(argv[0]) : argv[0];
   std::vector<std::string> env = sv_environment(opts.env);
   std::vector<char*> c_argv = c_strings(argv);
   std::vector<char*> c_env = c_strings(env);
@@ -84,7 +87,7 @@ sv_process::sv_process(const std::vector<std::string>& argv_in, const sv_spawn& 
     if (::dup2(devnull, 0) < 0 || ::dup2(out_pipe[1], 1) < 0 || ::dup2(err_pipe[1], 2) < 0) ::_exit(126);
     if (cwd != nullptr && ::chdir(cwd) != 0) ::_exit(126);
     if (uid != 0 && (::setgroups(0, nullptr) != 0 || ::setgid(uid) != 0 || ::setuid(uid) != 0)) ::_exit(126);
-    ::execve(c_argv[0], c_argv.data(), c_env.data());
+    ::execve(file.c_str(), c_argv.data(), c_env.data());
     static const char msg[] = "test spawn: execve failed\n";
     (void)!::write(2, msg, sizeof msg - 1);
     ::_exit(127);

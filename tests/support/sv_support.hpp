@@ -22,7 +22,8 @@ std::string sv_under_test();
 struct sv_spawn {
   std::string cwd;               // chdir before exec; empty: stay
   std::vector<std::string> env;  // "NAME=value" added (the last of a name wins); SVDIR and SVWAIT are never inherited
-  uid_t uid = 0;                 // non-zero: drop to this uid and gid (and no groups) before exec
+  uid_t uid = 0;                 // non-zero: drop to this uid and gid (and no groups) before exec, and
+                                 // exec a runnable_by_all copy of argv[0]'s file (argv[0] itself unchanged)
 };
 
 struct sv_result {

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -107,6 +109,31 @@ std::vector<std::string> read_lines(const std::string& path) {
 bool exists(const std::string& path) {
   struct stat st;
   return ::lstat(path.c_str(), &st) == 0;
+}
+
+std::string runnable_by_all(const std::string& path) {
+  // Built on first use (inside a test, so a failure is reported there) and
+  // destroyed with the other statics when the test process exits.
+  static std::unique_ptr<temp_dir> dir;
+  static std::map<std::string, std::string> copies;
+  std::error_code ec;
+  std::string real = std::filesystem::canonical(path, ec);
+  if (ec) FAIL("runnable_by_all: " << path << ": " << ec.message());
+  if (auto it = copies.find(real); it != copies.end()) return it->second;
+  if (!dir) {
+    dir = std::make_unique<temp_dir>("runit-test-bin");
+    if (::chmod(dir->path().c_str(), 0755) != 0) FAIL(errno_text("chmod " + dir->path()));
+  }
+  auto data = read_file(real);
+  if (!data) FAIL(errno_text("read " + real));
+  // The same base name as the original (a program may look at its name),
+  // numbered when two originals share one.
+  std::string name = real.substr(real.rfind('/') + 1);
+  std::string copy = *dir / name;
+  for (int n = 2; exists(copy); ++n) copy = *dir / (std::to_string(n) + "-" + name);
+  write_file(copy, *data, 0755);
+  copies.emplace(real, copy);
+  return copy;
 }
 
 }  // namespace test

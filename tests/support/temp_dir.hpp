@@ -42,4 +42,11 @@ std::optional<std::string> read_file(const std::string& path);
 std::vector<std::string> read_lines(const std::string& path);
 bool exists(const std::string& path);
 
+// A copy of the file at `path` (symlinks followed), mode 0755, in a mode-0755
+// directory under /tmp that this test process creates once and removes at
+// exit. What a test runs as another user must come from there: the checkout
+// (and so the build tree) may sit below a directory only its owner can enter.
+// One copy per distinct file; later calls return the same path.
+std::string runnable_by_all(const std::string& path);
+
 }  // namespace test

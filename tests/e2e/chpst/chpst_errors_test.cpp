@@ -106,10 +106,7 @@ TEST_CASE("chpst: user/group lookup errors", "[chpst][e2e]") {
 }
 
 TEST_CASE("chpst: order of operations around a chroot", "[chpst][e2e]") {
-  if (::geteuid() != 0) {
-    WARN("needs root");
-    return;
-  }
+  test::require_root("chroot and uid changes");
   test::temp_dir dir;
   std::string root = dir / "root";
   test::make_dir(root);
@@ -117,7 +114,7 @@ TEST_CASE("chpst: order of operations around a chroot", "[chpst][e2e]") {
   test::make_dir(root + "/sub", 0777);
   test::write_file(root + "/etc/passwd", "cuser:x:777:778::/:/bin/sh\n");
   test::write_file(root + "/etc/group", "cgroup:x:779:\n");
-  REQUIRE(::link(probe().c_str(), (root + "/probe").c_str()) == 0);
+  test::write_file(root + "/probe", test::read_file(probe()).value(), 0755);
   test::make_dir(dir / "ed2");
   test::write_file(dir / "ed2/V", "fromhost\n");
   test::spawn_options here = test::in_dir(dir.path());
@@ -143,16 +140,13 @@ TEST_CASE("chpst: order of operations around a chroot", "[chpst][e2e]") {
 }
 
 TEST_CASE("chpst: a failed privilege step stops before the program runs", "[chpst][e2e]") {
-  if (::geteuid() != 0) {
-    WARN("needs root to become nobody first");
-    return;
-  }
+  test::require_root("to become nobody first");
   test::temp_dir dir;
   ::chmod(dir.path().c_str(), 0777);
   std::string out = dir / "ran";
   // Our chpst, already running as nobody, cannot change its groups or ids.
   auto as_nobody = [&](strings args) {
-    strings full{"-u", "nobody", our_chpst()};
+    strings full{"-u", "nobody", our_chpst_for_all()};
     full.insert(full.end(), args.begin(), args.end());
     return chpst(full);
   };

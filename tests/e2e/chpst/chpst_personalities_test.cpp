@@ -52,10 +52,7 @@ TEST_CASE("personalities: usage lines and exit 100", "[chpst][personality][e2e]"
 }
 
 TEST_CASE("setuidgid: the account's uid, gid and only its primary group", "[chpst][personality][e2e]") {
-  if (::geteuid() != 0) {
-    WARN("needs root");
-    return;
-  }
+  test::require_root("uid changes");
   auto r = as("setuidgid", {"nobody", probe(), "ids"});
   CHECK(r.status.exit_code() == 0);
   CHECK(r.out == "uid=65534/65534/65534 gid=65534/65534/65534 groups=65534\n");

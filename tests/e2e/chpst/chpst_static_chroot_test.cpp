@@ -24,10 +24,7 @@ void copy_file(const std::string& from, const std::string& to) {
 }  // namespace
 
 TEST_CASE("static chpst resolves names from the chroot's files, without NSS", "[chpst][static][e2e]") {
-  if (::geteuid() != 0) {
-    WARN("chroot needs root");
-    return;
-  }
+  test::require_root("chroot");
   std::string static_chpst = std::string(STATIC_BINDIR) + "/chpst/chpst";
   REQUIRE(test::exists(static_chpst));
   test::temp_dir dir;

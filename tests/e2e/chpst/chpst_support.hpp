@@ -19,8 +19,11 @@ inline std::string bindir() {
   std::string bin = CHPST_BIN;
   return bin.substr(0, bin.rfind('/'));
 }
-// The static probe, built next to chpst.
-inline std::string probe() { return bindir() + "/chpst_probe"; }
+// The static probe, built next to chpst, as a copy that every user can run
+// (the tests run it under other uids; the build tree may be private).
+inline std::string probe() { return test::runnable_by_all(bindir() + "/chpst_probe"); }
+// Our chpst, as a copy that every user can run: for a chpst started as another user.
+inline std::string our_chpst_for_all() { return test::runnable_by_all(our_chpst()); }
 // The personality links the build creates next to chpst (envdir -> chpst ...).
 inline std::string personality(std::string_view name) { return bindir() + "/" + std::string(name); }
 inline std::string debian_chpst() { return std::string(REFERENCE_BINDIR) + "/chpst"; }
