@@ -6,6 +6,7 @@
 #include <string>
 
 #include "supervise/fd.hpp"
+#include "supervise/scan.hpp"
 
 namespace runsv {
 
@@ -21,41 +22,39 @@ std::optional<std::string> first_line(const char* path) {
 
 }  // namespace
 
+// Up to nine digits, so that the number fits a long and never wraps.
+constexpr std::size_t max_digits = 9;
+
 std::optional<long> read_number_file(const char* path) {
   auto line = first_line(path);
-  if (!line || line->empty() || line->size() > 9) return std::nullopt;
-  long n = 0;
-  for (char c : *line) {
-    if (c < '0' || c > '9') return std::nullopt;
-    n = n * 10 + (c - '0');
-  }
-  return n;
+  unsigned long n = 0;
+  if (!line || line->empty() || line->size() > max_digits || !supervise::scan_ulong_all(*line, n))
+    return std::nullopt;
+  return static_cast<long>(n);
 }
 
 std::optional<std::pair<long, long>> read_number_pair(const char* path) {
   auto line = first_line(path);
   if (!line) return std::nullopt;
+  std::string_view rest = *line;
   long v[2] = {0, 0};
-  std::size_t at = 0;
   for (long& n : v) {
-    while (at < line->size() && ((*line)[at] == ' ' || (*line)[at] == '\t')) ++at;
-    std::size_t digits = 0;
-    for (; at < line->size() && (*line)[at] >= '0' && (*line)[at] <= '9' && digits < 9; ++at, ++digits)
-      n = n * 10 + ((*line)[at] - '0');
-    if (digits == 0) return std::nullopt;
+    while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
+    unsigned long u = 0;
+    std::size_t digits = supervise::scan_ulong(rest, u);
+    if (digits == 0 || digits > max_digits) return std::nullopt;
+    n = static_cast<long>(u);
+    rest.remove_prefix(digits);
   }
   return std::make_pair(v[0], v[1]);
 }
 
 std::optional<int> parse_signal(std::string_view text) {
   if (!text.empty() && text[0] >= '0' && text[0] <= '9') {
-    int n = 0;
-    for (char c : text) {
-      if (c < '0' || c > '9') return std::nullopt;
-      n = n * 10 + (c - '0');
-      if (n >= NSIG) return std::nullopt;
-    }
-    return n > 0 ? std::optional<int>(n) : std::nullopt;
+    unsigned long n = 0;
+    if (text.size() > max_digits || !supervise::scan_ulong_all(text, n) || n == 0 || n >= NSIG)
+      return std::nullopt;
+    return static_cast<int>(n);
   }
   if (text.substr(0, 3) == "SIG") text.remove_prefix(3);
   static constexpr struct { const char* name; int sig; } names[] = {

@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstring>
 
+#include <boost/asio/post.hpp>
+
 #include "extensions.hpp"
 #include "supervise/container.hpp"
 #include "supervise/fatal.hpp"
@@ -144,13 +146,18 @@ void supervisor::open_fifos(slot& s) {
 void supervisor::arm_signals() {
   signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
     if (ec) return;
-    if (sig == SIGTERM) {
-      on_child_exit();
-      apply(main_, 'x');  // runit treats TERM as the control byte 'x'
-    }
+    if (sig == SIGTERM) on_term();
     settle();
     if (!done_) arm_signals();
   });
+}
+
+// runit treats TERM as the control byte 'x'. runit blocks TERM while a
+// control/X runs; here it waits for the script's end the same way.
+void supervisor::on_term() {
+  on_child_exit();
+  if (script_.pid) term_pending_ = true;
+  else apply(main_, 'x');
 }
 
 void supervisor::arm_control(slot& s) {
@@ -158,17 +165,23 @@ void supervisor::arm_control(slot& s) {
                         [this, &s](const boost::system::error_code& ec) {
                           if (ec) return;
                           on_control(s);
-                          if (!done_) arm_control(s);
+                          if (!done_ && !(&s == &main_ && control_parked_)) arm_control(s);
                         });
 }
 
 // One control byte per wake-up, as runit reads one per loop iteration:
-// children are reaped before it and services started after it.
+// children are reaped before it and services started after it. While a
+// control/X runs, runit (blocked in waitpid) reads no byte: they stay queued
+// in the FIFO and script_ended resumes reading.
 void supervisor::on_control(slot& s) {
   on_child_exit();
-  char command;
-  ssize_t n = ::read(s.control->native_handle(), &command, 1);
-  if (n == 1) apply(s, command);
+  if (&s == &main_ && script_.pid) {
+    control_parked_ = true;
+  } else {
+    char command;
+    ssize_t n = ::read(s.control->native_handle(), &command, 1);
+    if (n == 1) apply(s, command);
+  }
   if (exit_check()) return;
   start_needed();
 }
@@ -180,17 +193,25 @@ void supervisor::settle() {
 }
 
 void supervisor::on_child_exit() {
+  bool script_done = false;
+  int script_wait = 0;
   for (;;) {
     int ws = 0;
     pid_t pid = ::waitpid(-1, &ws, WNOHANG);
     if (pid <= 0) {
       if (pid == -1 && errno == EINTR) continue;
-      return;
+      break;
     }
     if (pid == main_.svc.status.pid) child_exited(main_, ws);
     else if (has_log_ && pid == log_.svc.status.pid) child_exited(log_, ws);
     else if (pid == health_pid_) health_result(ws);
+    else if (pid == script_.pid) {
+      script_done = true;
+      script_wait = ws;
+    }
   }
+  // After the loop: what follows the script may start another one.
+  if (script_done) script_ended(script_wait);
 }
 
 // Beyond runit: with a `health-check` file ("INTERVAL FAILURES", seconds
@@ -306,16 +327,14 @@ std::chrono::milliseconds supervisor::restart_policy(slot& s) {
 
 // supervise/restart-policy, for sv -j: "given-up", or "exits N backoff MS".
 void supervisor::write_policy(const std::string& text) {
-  supervise::fd f = supervise::open_fd("supervise/restart-policy.new", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (f && supervise::write_all(f.get(), text) && f.close() == 0)
-    ::rename("supervise/restart-policy.new", "supervise/restart-policy");
+  supervise::replace_file("supervise/restart-policy", text);
 }
 
 // Beyond runit: a service marked with an `essential` file that ends for good
 // (down while wanted down) ends its container, with its exit status.
 void supervisor::essential_ended(int run_wait) {
   struct stat st;
-  if (::stat("essential", &st) == -1 || !supervise::in_pid_namespace()) return;
+  if (::stat("essential", &st) == -1 || !supervise::in_container_environment()) return;
   // The first service to end the container sets its exit code.
   if (!supervise::read_exit_code()) supervise::write_exit_code(supervise::exit_code_of(run_wait));
   ::kill(1, SIGTERM);
@@ -354,10 +373,7 @@ void supervisor::arm_readiness(slot& s) {
       return;
     }
     if (n > 0 && std::memchr(buf, '\n', static_cast<std::size_t>(n))) {
-      std::string label = supervise::tai64n::now().label() + "\n";
-      supervise::fd f = supervise::open_fd("supervise/ready.new", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-      if (f && supervise::write_all(f.get(), label) && f.close() == 0)
-        ::rename("supervise/ready.new", "supervise/ready");
+      supervise::replace_file("supervise/ready", supervise::tai64n::now().label() + "\n");
       s.ready.reset();
       return;
     }
@@ -392,7 +408,7 @@ void supervisor::throttle(slot& s, std::chrono::milliseconds delay) {
   s.throttle->async_wait([this, &s](const boost::system::error_code& ec) {
     if (ec) return;
     s.svc.throttled = false;
-    if (s.svc.once_pending && s.svc.status.state == state::down && s.svc.status.pid == 0)
+    if (s.svc.once_pending && s.svc.status.state == state::down && s.svc.status.pid == 0 && may_start(s))
       start(s);
     s.svc.once_pending = false;
     settle();
@@ -402,7 +418,7 @@ void supervisor::throttle(slot& s, std::chrono::milliseconds delay) {
 bool supervisor::exit_check() {
   if (done_) return true;
   auto& m = main_.svc.status;
-  if (m.wants != want::exit || m.state != state::down) return false;
+  if (m.wants != want::exit || m.state != state::down || script_.pid) return false;
   if (!has_log_ || log_.svc.status.pid == 0) {
     done_ = true;
     io_.stop();
@@ -426,10 +442,14 @@ void supervisor::start_needed() {
     if (l.status.pid == 0 && l.status.wants == want::up && !l.throttled) start(log_);
   }
   auto& m = main_.svc;
-  if (m.status.pid == 0 && !m.throttled &&
+  if (m.status.pid == 0 && !m.throttled && may_start(main_) &&
       (m.status.wants == want::up || m.status.state == state::finish))
     start(main_);
 }
+
+// While a control/X runs runit is blocked in waitpid and starts nothing; the
+// log service is never held up by one.
+bool supervisor::may_start(const slot& s) const { return s.svc.is_log || !script_.pid; }
 
 void supervisor::start_or_throttle(slot& s) {
   if (s.svc.throttled) {
@@ -439,7 +459,16 @@ void supervisor::start_or_throttle(slot& s) {
   start(s);
 }
 
+// control/u runs before every start of ./run (its exit status is ignored).
 void supervisor::start(slot& s) {
+  if (!s.svc.is_log && s.svc.status.state != state::finish) {
+    custom_control('u', [this, &s](bool) { spawn_child(s); });
+    return;
+  }
+  spawn_child(s);
+}
+
+void supervisor::spawn_child(slot& s) {
   auto& svc = s.svc;
   auto& st = svc.status;
   supervise::spawn_spec spec;
@@ -460,7 +489,6 @@ void supervisor::start(slot& s) {
       spec.exec_failed = "unable to start ./finish";
       spec.fd_failed = "unable to setup filedescriptor for ./finish";
     } else {
-      custom_control('u');
       watch_readiness(s, spec);
       spec.argv = {"./run"};
       spec.exec_failed = "unable to start ./run";
@@ -492,23 +520,33 @@ void supervisor::start(slot& s) {
   update(svc);
 }
 
+// The continuations check the pid: a child that ended while control/X ran
+// has been reaped and gets no signal.
 void supervisor::stop(slot& s, bool term) {
-  auto& st = s.svc.status;
-  if (st.pid != 0 && (s.svc.is_log || !custom_control('t'))) {
-    // Beyond runit: s6's down-signal replaces TERM for down and exit.
-    ::kill(st.pid, term ? SIGTERM : down_signal(s.svc.is_log ? "log/down-signal" : "down-signal"));
-    st.got_term = true;
-    update(s.svc);
-  }
-  if (st.wants == want::up) return;  // no SIGCONT: a stopped child keeps TERM pending
-  if (st.pid != 0) ::kill(st.pid, SIGCONT);
-  if (!s.svc.is_log) custom_control(st.wants == want::down ? 'd' : 'x');
+  auto after_t = [this, &s, term, pid = s.svc.status.pid](bool replaced) {
+    auto& st = s.svc.status;
+    if (!replaced && pid != 0 && st.pid == pid) {
+      // Beyond runit: s6's down-signal replaces TERM for down and exit.
+      ::kill(st.pid, term ? SIGTERM : down_signal(s.svc.is_log ? "log/down-signal" : "down-signal"));
+      st.got_term = true;
+      update(s.svc);
+    }
+    if (st.wants == want::up) return;  // no SIGCONT: a stopped child keeps TERM pending
+    if (st.pid != 0) ::kill(st.pid, SIGCONT);
+    if (!s.svc.is_log) custom_control(st.wants == want::down ? 'd' : 'x', [](bool) {});
+  };
+  if (s.svc.status.pid != 0 && !s.svc.is_log) custom_control('t', after_t);
+  else after_t(false);
 }
 
-void supervisor::signal_child(slot& s, char command, int sig) {
-  if (!s.svc.running()) return;
-  if (!s.svc.is_log && custom_control(command)) return;
-  ::kill(s.svc.status.pid, sig);
+void supervisor::signal_child(slot& s, char command, int sig, std::function<void()> then) {
+  auto send = [&s, sig, pid = s.svc.status.pid, then = std::move(then)](bool replaced) {
+    if (!replaced && pid != 0 && s.svc.status.pid == pid) ::kill(pid, sig);
+    if (then) then();
+  };
+  if (!s.svc.running()) send(true);  // no signal to send, only what follows
+  else if (s.svc.is_log) send(false);
+  else custom_control(command, std::move(send));
 }
 
 void supervisor::apply(slot& s, char command) {
@@ -537,20 +575,29 @@ void supervisor::apply(slot& s, char command) {
     case 't':
       if (svc.running()) stop(s, true);
       return;
-    case 'k':
+    case 'k': {
       // runit marks the service down at once, before the child is reaped.
-      if (svc.running() && (svc.is_log || !custom_control('k'))) ::kill(st.pid, SIGKILL);
-      st.state = state::down;
+      auto kill_it = [&s, running = svc.running(), pid = st.pid](bool replaced) {
+        auto& st = s.svc.status;
+        if (st.pid != pid) return;  // it ended while control/k ran
+        if (running && !replaced) ::kill(pid, SIGKILL);
+        st.state = state::down;
+      };
+      if (svc.running() && !svc.is_log) custom_control('k', std::move(kill_it));
+      else kill_it(false);
       return;
+    }
     case 'p':
-      signal_child(s, 'p', SIGSTOP);
-      st.paused = true;
-      update(svc);
+      signal_child(s, 'p', SIGSTOP, [this, &s] {
+        s.svc.status.paused = true;
+        update(s.svc);
+      });
       return;
     case 'c':
-      signal_child(s, 'c', SIGCONT);
-      st.paused = false;
-      update(svc);
+      signal_child(s, 'c', SIGCONT, [this, &s] {
+        s.svc.status.paused = false;
+        update(s.svc);
+      });
       return;
     case 'h': signal_child(s, 'h', SIGHUP); return;
     case 'a': signal_child(s, 'a', SIGALRM); return;
@@ -562,16 +609,20 @@ void supervisor::apply(slot& s, char command) {
   }
 }
 
-// control/X of the main service: runs it and waits for it, as runit does;
-// true when it exited 0 and so replaces the default action.
-bool supervisor::custom_control(char command) {
+// runit waits for control/X with a blocking waitpid; runsv goes on serving
+// signals, children and the log service, and runs `then` when it is reaped.
+void supervisor::custom_control(char command, std::function<void(bool)> then) {
   std::string path = std::string("control/") + command;
   struct stat st;
   if (::stat(path.c_str(), &st) == -1) {
     if (errno != ENOENT) supervise::warn(prefix_, "unable to stat " + path, errno);
-    return false;
+    then(false);
+    return;
   }
-  if (!(st.st_mode & S_IXUSR)) return false;
+  if (!(st.st_mode & S_IXUSR)) {
+    then(false);
+    return;
+  }
   supervise::spawn_spec spec;
   spec.argv = {path};
   spec.prefix = prefix_;
@@ -582,15 +633,32 @@ bool supervisor::custom_control(char command) {
   pid_t pid = supervise::spawn(spec);
   if (pid == -1) {
     supervise::warn(prefix_, "unable to fork for " + path, errno);
-    return false;
+    then(false);
+    return;
   }
-  int ws = 0;
-  while (::waitpid(pid, &ws, 0) == -1) {
-    if (errno == EINTR) continue;
-    supervise::warn(prefix_, "unable to wait for child " + path, errno);
-    return false;
+  script_ = {pid, std::move(then)};
+}
+
+// What follows the script runs first. Then, as in runit once its blocked
+// TERM is let in, a TERM that came meanwhile is taken on the next turn of the
+// loop, like a fresh one; the control bytes queued in the FIFO are read again.
+void supervisor::script_ended(int wait_status) {
+  auto then = std::move(script_.then);
+  script_ = {};
+  then(WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0);
+  if (script_.pid) return;
+  if (term_pending_) {
+    term_pending_ = false;
+    asio::post(io_, [this] {
+      if (done_) return;
+      on_term();
+      settle();
+    });
   }
-  return WIFEXITED(ws) && WEXITSTATUS(ws) == 0;
+  if (control_parked_) {
+    control_parked_ = false;
+    arm_control(main_);
+  }
 }
 
 void supervisor::update(service& svc) {
@@ -604,7 +672,7 @@ int main(int argc, char** argv) {
   return supervise::run_main("runsv " + dir, [&] {
     supervisor s(dir);
     return s.run();
-  });
+  }, exit_fatal);
 }
 
 }  // namespace runsv

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -43,6 +44,7 @@ class supervisor {
   void open_fifos(slot& s);
   void arm_control(slot& s);
   void arm_signals();
+  void on_term();
 
   void on_control(slot& s);
   void on_child_exit();
@@ -52,10 +54,17 @@ class supervisor {
   void start_needed();
 
   void start(slot& s);
+  void spawn_child(slot& s);
   void start_or_throttle(slot& s);
+  bool may_start(const slot& s) const;
   void stop(slot& s, bool term);
-  void signal_child(slot& s, char command, int sig);
-  bool custom_control(char command);
+  void signal_child(slot& s, char command, int sig, std::function<void()> then = {});
+  // Runs the main service's control/COMMAND if it is there and executable,
+  // then `then(replaced)`: replaced is true when the script exited 0, so the
+  // default action is skipped. Without a script `then` runs at once; with
+  // one it runs once the script is reaped (script_ended).
+  void custom_control(char command, std::function<void(bool)> then);
+  void script_ended(int wait_status);
   void child_exited(slot& s, int wait_status);
   void throttle(slot& s, std::chrono::milliseconds delay);
   std::chrono::milliseconds restart_policy(slot& s);
@@ -81,6 +90,16 @@ class supervisor {
   supervise::fd logpipe_read_;
   supervise::fd logpipe_write_;
   bool done_ = false;
+  // A running control/X of the main service and what follows it. Meanwhile
+  // the main service's control bytes stay in its FIFO (control_parked_),
+  // a TERM waits (term_pending_) and the main service is not started.
+  struct control_script {
+    pid_t pid = 0;
+    std::function<void(bool)> then;
+  };
+  control_script script_;
+  bool control_parked_ = false;
+  bool term_pending_ = false;
   std::unique_ptr<boost::asio::steady_timer> health_timer_;  // health-check
   pid_t health_pid_ = 0;
   long health_failures_ = 0;

@@ -11,13 +11,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <span>
 
 #include <boost/asio/post.hpp>
 
 #include "proctitle.hpp"
 #include "supervise/container.hpp"
 #include "supervise/fatal.hpp"
+#include "supervise/inotify.hpp"
 #include "supervise/spawn.hpp"
 
 namespace runsvdir {
@@ -34,6 +34,8 @@ constexpr auto poll_interval = 5s;
 constexpr auto rescan_interval = 60s;
 constexpr auto log_tick_interval = 900s;
 constexpr int max_link_hops = 16;
+// runit's pause before it tries again to return to its original directory.
+constexpr auto pause_interval = 5s;
 // A container runtime kills everything 10 s after its TERM.
 constexpr auto halt_budget = 8s;
 constexpr auto halt_term_grace = 1s;
@@ -56,7 +58,8 @@ scanner::scanner(options o)
       signals_(io_, SIGCHLD, SIGTERM, SIGHUP),
       periodic_(io_),
       check_timer_(io_),
-      tick_timer_(io_) {}
+      tick_timer_(io_),
+      pause_timer_(io_) {}
 
 int scanner::run() {
   signals_.add(SIGALRM);
@@ -259,6 +262,10 @@ void scanner::scan_if_changed() {
 
 void scanner::scan_now() {
   if (halting_) return;
+  if (pausing_) {
+    check_ = true;  // scanned once runsvdir is back in its directory
+    return;
+  }
   struct stat st;
   if (::stat(opt_.dir.c_str(), &st) == -1) {
     supervise::warn(prefix_, "unable to stat " + opt_.dir, errno);
@@ -273,10 +280,25 @@ void scanner::scan_now() {
   last_ino_ = st.st_ino;
   check_ = false;
   scan_entries();
-  while (::fchdir(original_dir_.get()) == -1) {
-    supervise::warn(prefix_, "unable to change directory, pausing", errno);
-    ::sleep(5);
+  return_to_original_dir();
+}
+
+// runit retries every 5 s, forever, in a sleep; a timer keeps reaping and
+// obeying signals meanwhile. Scans wait: DIR may be relative.
+void scanner::return_to_original_dir() {
+  if (::fchdir(original_dir_.get()) == 0) {
+    if (pausing_) {
+      pausing_ = false;
+      if (check_) request_scan();
+    }
+    return;
   }
+  supervise::warn(prefix_, "unable to change directory, pausing", errno);
+  pausing_ = true;
+  pause_timer_.expires_after(pause_interval);
+  pause_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) return_to_original_dir();
+  });
 }
 
 void scanner::scan_entries() {
@@ -373,18 +395,13 @@ void scanner::arm_inotify() {
   inotify_->async_wait(asio::posix::descriptor_base::wait_read,
                        [this](const boost::system::error_code& ec) {
                          if (ec) return;
-                         alignas(inotify_event) char buf[4096];
                          bool rewatch = false;
-                         ssize_t n;
-                         while ((n = ::read(inotify_->native_handle(), buf, sizeof buf)) > 0) {
-                           for (ssize_t off = 0; off < n;) {
-                             auto* ev = reinterpret_cast<inotify_event*>(buf + off);
-                             if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB |
-                                             IN_IGNORED | IN_Q_OVERFLOW))
-                               rewatch = true;
-                             off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
-                           }
-                         }
+                         supervise::drain_inotify(inotify_->native_handle(),
+                                                  [&](const supervise::inotify_event_view& ev) {
+                                                    if (ev.mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB |
+                                                                   IN_IGNORED | IN_Q_OVERFLOW))
+                                                      rewatch = true;
+                                                  });
                          if (rewatch) {
                            bool was = watching_;
                            watching_ = watch_dir();
@@ -403,7 +420,7 @@ int main(int argc, char** argv) {
   return supervise::run_main(prefix, [&] {
     scanner s(std::move(*opt));
     return s.run();
-  });
+  }, exit_fatal);
 }
 
 }  // namespace runsvdir

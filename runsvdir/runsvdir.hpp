@@ -45,6 +45,7 @@ class scanner {
   void scan_if_changed();
   void scan_now();
   void scan_entries();
+  void return_to_original_dir();
   void start_runsv(service_entry& e, const std::string& name);
   void schedule_check(int seconds);
   void arm_periodic();
@@ -61,6 +62,7 @@ class scanner {
   boost::asio::steady_timer periodic_;
   boost::asio::steady_timer check_timer_;
   boost::asio::steady_timer tick_timer_;
+  boost::asio::steady_timer pause_timer_;
   std::unique_ptr<boost::asio::posix::stream_descriptor> inotify_;
   std::vector<int> watches_;
   std::unique_ptr<boost::asio::posix::stream_descriptor> log_pipe_;
@@ -71,6 +73,7 @@ class scanner {
   bool check_ = true;        // rescan even if DIR looks unchanged
   bool scan_posted_ = false;
   bool check_armed_ = false;
+  bool pausing_ = false;    // back to the original directory failed: no scan until it works
   struct timespec last_mtime_ {};
   dev_t last_dev_ = 0;
   ino_t last_ino_ = 0;

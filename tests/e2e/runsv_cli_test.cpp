@@ -62,3 +62,27 @@ TEST_CASE("a second runsv on the same directory fails to lock and exits 111", "[
   REQUIRE(after);
   CHECK(after->raw == before.raw);
 }
+
+TEST_CASE("runsv started with stdin, stdout and stderr closed still supervises", "[runsv][cli]") {
+  service_fixture f;
+  // ./run inherits 0, 1 and 2 from runsv: /dev/null, not a file runsv opened.
+  write_script(f.at("run"),
+               "for n in 0 1 2; do l=$(readlink /proc/$$/fd/$n); echo \"$l\" > fd$n; done\n"
+               "exec sleep 1000\n");
+  runsv_instance::options o;
+  o.close_std_fds = true;
+  runsv_instance rs(f.svc, o);
+  rs.wait_ready();
+  wait_state(f.svc, "run\n", flags_hex(0, 'u', 0, 1));
+  wait_until([&] { return !f.text("fd2").empty(); }, "./run to record its descriptors");
+  CHECK(f.text("fd0") == "/dev/null\n");
+  CHECK(f.text("fd1") == "/dev/null\n");
+  CHECK(f.text("fd2") == "/dev/null\n");
+
+  send_control(f.svc, "d");
+  wait_state(f.svc, "down\n", flags_hex(0, 'd', 0, 0));
+  send_control(f.svc, "x");
+  auto exit = rs.wait_exit(default_timeout);
+  REQUIRE(exit);
+  CHECK(exit->describe() == "exit 0");
+}

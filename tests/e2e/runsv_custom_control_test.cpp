@@ -2,6 +2,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <cerrno>
+#include <csignal>
+#include <ctime>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "fixture.hpp"
 
 using namespace test;
@@ -13,6 +20,23 @@ status_record start_recorder(service_fixture& f, runsv_instance& rs) {
   auto run = wait_state(f.svc, "run\n", flags_hex(0, 'u', 0, 1));
   wait_recorder_ready(f.svc, run.pid);
   return run;
+}
+
+// control/t that blocks its first run on the FIFO `gate` until the test
+// releases it, and exits 1 (the TERM follows) every time.
+constexpr const char* hanging_control_t =
+    "echo t >> control.log\n"
+    "if [ \"$(wc -l < control.log)\" -eq 1 ]; then read x < gate; fi\n"
+    "exit 1\n";
+
+// Lets the control/t blocked on `gate` go on.
+void release(const std::string& gate) {
+  int fd = -1;
+  // The script opens the FIFO right after its echo: until then there is no reader.
+  wait_until([&] { return (fd = ::open(gate.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC)) >= 0; },
+             "control/t to open the gate");
+  REQUIRE(::write(fd, "go\n", 3) == 3);
+  ::close(fd);
 }
 
 }  // namespace
@@ -122,4 +146,71 @@ TEST_CASE("control/u runs before every start of ./run but not on the u byte", "[
   auto once = wait_state(f.svc, "run, want down\n", flags_hex(0, 'd', 0, 1));
   CHECK(once.pid == second.pid);
   CHECK(f.lines("events").size() == 4);
+}
+
+TEST_CASE("while control/t hangs runsv still restarts the log and records the exit of ./run", "[runsv][custom-control]") {
+  service_fixture f;
+  write_script(f.at("run"), "echo $$ >> starts\nexec sleep 1000\n");
+  make_dir(f.at("control"));
+  write_script(f.at("control/t"), hanging_control_t);
+  REQUIRE(::mkfifo(f.at("gate").c_str(), 0600) == 0);
+  make_dir(f.at("log"));
+  write_script(f.at("log/run"), "exec cat > /dev/null\n");
+  runsv_instance rs(f.svc);
+  rs.wait_ready();
+  auto run = wait_state(f.svc, "run\n", flags_hex(0, 'u', 0, 1));
+  auto log = wait_state(f.at("log"), "run\n", flags_hex(0, 'u', 0, 1));
+  // Past runit's one-second throttle, so that a 'u' restarts ./run at once.
+  wait_until([&] { return std::time(nullptr) >= run.unix_seconds() + 2; }, "./run to have run two seconds");
+
+  send_control(f.svc, "t");
+  wait_until([&] { return f.text("control.log") == "t\n"; }, "control/t to run");
+
+  ::kill(static_cast<pid_t>(log.pid), SIGKILL);
+  wait_running_other_than(f.at("log"), log.pid);
+  ::kill(static_cast<pid_t>(run.pid), SIGKILL);
+  wait_state(f.svc, "down\n", flags_hex(0, 'u', 0, 0));
+
+  // Queued while control/t runs, applied after it in order: u starts ./run
+  // again, x stops it (through control/t, which no longer blocks) and ends runsv.
+  send_control(f.svc, "ux");
+  CHECK(f.lines("starts").size() == 1);
+  release(f.at("gate"));
+  auto exit = rs.wait_exit(default_timeout);
+  REQUIRE(exit);
+  CHECK(exit->describe() == "exit 0");
+  CHECK(f.text("control.log") == "t\nt\n");
+  CHECK(f.lines("starts").size() == 2);
+}
+
+TEST_CASE("a TERM that arrives while control/t runs is applied after it", "[runsv][custom-control]") {
+  service_fixture f;
+  write_script(f.at("run"), "exec sleep 1000\n");
+  make_dir(f.at("control"));
+  write_script(f.at("control/t"), hanging_control_t);
+  REQUIRE(::mkfifo(f.at("gate").c_str(), 0600) == 0);
+  make_dir(f.at("log"));
+  write_script(f.at("log/run"), "exec cat > /dev/null\n");
+  runsv_instance rs(f.svc);
+  rs.wait_ready();
+  auto run = wait_state(f.svc, "run\n", flags_hex(0, 'u', 0, 1));
+  auto log = wait_state(f.at("log"), "run\n", flags_hex(0, 'u', 0, 1));
+
+  send_control(f.svc, "t");
+  wait_until([&] { return f.text("control.log") == "t\n"; }, "control/t to run");
+  rs.proc().signal(SIGTERM);
+  // Pending together, TERM (15) is delivered before CHLD (17): once the new
+  // logger shows, runsv has taken the TERM, and kept it for later.
+  ::kill(static_cast<pid_t>(log.pid), SIGKILL);
+  wait_running_other_than(f.at("log"), log.pid);
+  auto st = read_status(f.svc);
+  REQUIRE(st);
+  CHECK(st->pid == run.pid);
+  CHECK(st->flags_hex() == flags_hex(0, 'u', 0, 1));
+  CHECK(read_stat(f.svc) == "run\n");
+
+  release(f.at("gate"));
+  auto exit = rs.wait_exit(default_timeout);
+  REQUIRE(exit);
+  CHECK(exit->describe() == "exit 0");
 }

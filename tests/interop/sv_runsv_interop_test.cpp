@@ -72,27 +72,6 @@ std::string pid_format(const std::optional<std::string>& pid) {
   return "<bad: " + *pid + ">";
 }
 
-// sh::signal_recorder(true), except that its TERM trap is one command. runsv
-// stops a service with TERM then CONT, and Debian's runsv writes the status
-// files between the two kills, so under load CONT often arrives while the
-// shell runs the TERM trap. dash runs a pending trap as soon as the current
-// command ends, even inside another trap: with the usual two-command trap
-// "echo TERM >> signals; t=1", the CONT trap could run after the echo but
-// before t=1, see no TERM and not exit, and `sv down` left the service
-// running ("run, got TERM, want down") for good. Here the command that
-// records TERM also sets t (the %.0s prints none of its argument).
-std::string term_then_cont_exits() {
-  return "for s in HUP ALRM INT QUIT USR1 USR2; do trap \"echo $s >> signals\" $s; done\n"
-         "t=\n"
-         "trap 'printf \"TERM\\n%.0s\" \"${t:=1}\" >> signals' TERM\n"
-         "trap 'echo CONT >> signals; [ -n \"$t\" ] && exit 0' CONT\n"
-         "sleep 1000 </dev/null >/dev/null 2>&1 &\n"
-         "sp=$!\n"
-         "trap 'kill $sp 2>/dev/null' EXIT\n"
-         "echo $$ >> starts\n"
-         "while kill -0 $sp 2>/dev/null; do wait $sp; done\n";
-}
-
 struct side {
   std::string label;
   std::string binary;
@@ -257,7 +236,7 @@ settle_fn nothing() {
 
 TEST_CASE("Debian sv drives our runsv exactly as it drives Debian runsv through every command", "[interop][sv]") {
   scenario sc;
-  sc.setup([](service_fixture& f) { write_script(f.at("run"), term_then_cont_exits()); });
+  sc.setup([](service_fixture& f) { write_script(f.at("run"), sh::signal_recorder(true)); });
   sc.start(restarted());
   sc.add_note([](side& s) { return "supervise/:\n" + listing(s.f.at("supervise")); });
 

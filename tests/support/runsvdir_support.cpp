@@ -145,21 +145,34 @@ std::string runsvdir_tree::add_service(std::string_view name, std::string_view r
 
 namespace {
 
-process start_runsvdir(const runsvdir_tree& tree, std::vector<std::string> args, std::string binary) {
-  std::vector<std::string> argv{std::move(binary)};
+process start_runsvdir(const runsvdir_tree& tree, std::vector<std::string> args, runsvdir_launch how) {
+  std::vector<std::string> argv;
+  if (how.close_std_fds) argv = {"/bin/sh", "-c", "exec \"$@\" <&- >&- 2>&-", "sh"};
+  argv.insert(argv.end(), how.wrapper.begin(), how.wrapper.end());
+  argv.push_back(std::move(how.binary));
   argv.insert(argv.end(), args.begin(), args.end());
   spawn_options o;
-  o.cwd = tree.root();
+  o.cwd = how.cwd.empty() ? tree.root() : how.cwd;
   o.env = {tree.path_env()};
   o.new_session = true;
   return process(argv, o);
+}
+
+runsvdir_launch with_binary(std::string binary) {
+  runsvdir_launch how;
+  how.binary = std::move(binary);
+  return how;
 }
 
 }  // namespace
 
 runsvdir_instance::runsvdir_instance(const runsvdir_tree& tree, std::vector<std::string> args,
                                      std::string binary)
-    : proc_(start_runsvdir(tree, std::move(args), std::move(binary))) {}
+    : proc_(start_runsvdir(tree, std::move(args), with_binary(std::move(binary)))) {}
+
+runsvdir_instance::runsvdir_instance(const runsvdir_tree& tree, std::vector<std::string> args,
+                                     runsvdir_launch how)
+    : proc_(start_runsvdir(tree, std::move(args), std::move(how))) {}
 
 runsvdir_instance::~runsvdir_instance() {
   if (!proc_.poll_exit()) kill_tree(proc_.pid());

@@ -71,6 +71,14 @@ class runsvdir_tree {
   temp_dir dir_;
 };
 
+// How a runsvdir is started, beyond its arguments.
+struct runsvdir_launch {
+  std::string binary = runsvdir_under_test();
+  std::string cwd;                   // default: tree.root()
+  std::vector<std::string> wrapper;  // put before the binary, e.g. {"/usr/bin/setpriv", ...}
+  bool close_std_fds = false;        // started with descriptors 0, 1 and 2 closed
+};
+
 // A started runsvdir (in its own session, stderr captured). The destructor
 // kills it and everything below it (kill_tree).
 class runsvdir_instance {
@@ -78,6 +86,7 @@ class runsvdir_instance {
   // argv after the program name, e.g. {"-P", tree.service()}.
   runsvdir_instance(const runsvdir_tree& tree, std::vector<std::string> args,
                     std::string binary = runsvdir_under_test());
+  runsvdir_instance(const runsvdir_tree& tree, std::vector<std::string> args, runsvdir_launch how);
   ~runsvdir_instance();
   runsvdir_instance(const runsvdir_instance&) = delete;
   runsvdir_instance& operator=(const runsvdir_instance&) = delete;

@@ -162,6 +162,7 @@ process start_runsv(const runsv_instance::options& o) {
   spawn_options sp;
   sp.cwd = o.cwd;
   sp.new_session = true;
+  if (o.close_std_fds) return process({"/bin/sh", "-c", "exec \"$0\" \"$1\" <&- >&- 2>&-", o.binary, o.arg}, sp);
   return process({o.binary, o.arg}, sp);
 }
 
@@ -219,7 +220,15 @@ std::string signal_recorder(bool exit_on_cont_after_term, std::string_view prefi
   std::string s(prefix);
   s += "for s in HUP ALRM INT QUIT USR1 USR2; do trap \"echo $s >> signals\" $s; done\n"
        "t=\n"
-       "trap 'echo TERM >> signals; t=1' TERM\n";
+       // One command records TERM and sets t (%.0s prints none of its
+       // argument). runsv stops a service with TERM then CONT, and Debian's
+       // runsv writes its status files between the two kills, so under load
+       // CONT often arrives while the shell runs the TERM trap; dash runs a
+       // pending trap as soon as the current command ends, even inside
+       // another trap: with "echo TERM >> signals; t=1" the CONT trap could
+       // run between the two, see no TERM and not exit, and `sv down` left
+       // the service running ("run, got TERM, want down") for good.
+       "trap 'printf \"TERM\\n%.0s\" \"${t:=1}\" >> signals' TERM\n";
   if (exit_on_cont_after_term)
     s += "trap 'echo CONT >> signals; [ -n \"$t\" ] && exit 0' CONT\n";
   else

@@ -82,6 +82,7 @@ class runsv_instance {
     std::string binary;  // default: runsv_under_test()
     std::string cwd;     // default: the parent of svdir
     std::string arg;     // default: the basename of svdir
+    bool close_std_fds = false;  // start it with descriptors 0, 1 and 2 closed
   };
   explicit runsv_instance(std::string svdir);
   runsv_instance(std::string svdir, options opts);
