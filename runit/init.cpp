@@ -4,7 +4,6 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
-#include <sys/ioctl.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -12,13 +11,16 @@
 
 #include <chrono>
 #include <deque>
+#include <exception>
 #include <vector>
+
+#include <boost/asio/post.hpp>
 
 #include "supervise/container.hpp"
 #include "supervise/errstr.hpp"
 #include "supervise/fatal.hpp"
-
-extern char** environ;
+#include "supervise/fd.hpp"
+#include "supervise/spawn.hpp"
 
 namespace runit {
 
@@ -31,10 +33,16 @@ constexpr const char* stopit = RUNIT_STOPIT_FILE;
 constexpr const char* reboot_flag = RUNIT_REBOOT_FILE;
 constexpr const char* version_id = "$Id: " RUNIT_CPP_ID " $";
 constexpr auto pause_between_tries = 5s;
+constexpr auto stage2_stop_wait = 5s;
 // A container runtime kills everything 10 s after its TERM: the services get
 // most of that, then whatever is left gets TERM, then KILL.
 constexpr auto container_stop_budget = 8s;
 constexpr auto container_term_grace = 1s;
+
+// The signals runit catches or ignores: a child gets them back at default
+// (an ignored disposition would survive exec).
+const std::vector<int> runit_signals = {SIGCHLD, SIGCONT, SIGINT,  SIGTERM,
+                                        SIGPWR,  SIGHUP,  SIGALRM, SIGPIPE};
 
 void say(const std::string& msg) { supervise::write_stderr("- runit: " + msg + "\n"); }
 void warn(const std::string& msg) { supervise::write_stderr("- runit: warning: " + msg + "\n"); }
@@ -53,38 +61,53 @@ bool exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-void reset_signals() {
-  for (int sig : {SIGCHLD, SIGCONT, SIGINT, SIGTERM, SIGPWR, SIGHUP, SIGALRM, SIGPIPE}) ::signal(sig, SIG_DFL);
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-}
-
-// The child side of a stage (or ctrlaltdel): clean signals, announce, exec.
-// runit's child exits 0 when the exec fails.
-[[noreturn]] void exec_child(const std::string& path) {
-  reset_signals();
-  say("enter stage: " + path);
-  char* argv[] = {const_cast<char*>(path.c_str()), nullptr};
-  ::execve(path.c_str(), argv, environ);
-  fatal("unable to start child: " + path, errno);
-  ::_exit(0);
+// A stage or ctrlaltdel: it announces itself; runit's child exits 0 when
+// the exec fails.
+supervise::spawn_spec child_spec(const std::string& path) {
+  supervise::spawn_spec spec;
+  spec.argv = {path};
+  spec.reset_signals = runit_signals;
+  spec.announce = "- runit: enter stage: " + path + "\n";
+  spec.prefix = "- runit";
+  spec.exec_failed = "unable to start child: " + path;
+  spec.exit_code = 0;
+  return spec;
 }
 
 std::string comm_of(pid_t pid) {
-  std::string path = "/proc/" + std::to_string(pid) + "/comm";
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd == -1) return {};
-  char buf[32];
-  ssize_t n = ::read(fd, buf, sizeof buf);
-  ::close(fd);
-  if (n <= 0) return {};
-  return std::string(buf, static_cast<std::size_t>(n - (buf[n - 1] == '\n' ? 1 : 0)));
+  auto text = supervise::read_file(("/proc/" + std::to_string(pid) + "/comm").c_str());
+  if (!text) return {};
+  if (!text->empty() && text->back() == '\n') text->pop_back();
+  return *text;
+}
+
+// The child's side of the halt: only async-signal-safe calls (it is forked
+// by hand with every signal blocked, and never execs).
+void power_off(bool reboot, bool nosync) noexcept {
+  if (reboot) {
+    supervise::write_stderr("- runit: system reboot.\n");
+    if (!nosync) ::sync();
+    ::reboot(RB_AUTOBOOT);
+    return;
+  }
+  supervise::write_stderr("- runit: power off...\n");
+  if (!nosync) ::sync();
+  ::reboot(RB_POWER_OFF);
+  ::sleep(2);
+  supervise::write_stderr("- runit: system halt.\n");
+  if (!nosync) ::sync();
+  ::reboot(RB_HALT_SYSTEM);
 }
 
 }  // namespace
 
-init::init() : signals_(io_, SIGCHLD, SIGCONT, SIGINT), timer_(io_) {
+init::init()
+    : signals_(io_, SIGCHLD, SIGCONT, SIGINT),
+      watch_(signals_, [this](int sig) { on_signal(sig); }, [this] { post_reap(); }),
+      timer_(io_),
+      stage_retry_(io_),
+      cad_retry_(io_),
+      drain_timer_(io_) {
   signals_.add(SIGTERM);
   signals_.add(SIGPWR);  // Debian's runit: a shutdown request (UPS)
   // runit keeps these blocked: PID 1 never dies of them.
@@ -109,73 +132,72 @@ void init::boot() {
     for (int target : {0, 1, 2}) ::dup2(fd, target);
     if (fd > 2) ::close(fd);
   }
-  container_ = supervise::in_container();
-  if (container_) {
-    ::unlink(supervise::exit_code_file);
-  } else {
-    ::reboot(RB_DISABLE_CAD);  // ctrl-alt-del becomes SIGINT to us
-  }
+  // Whether this is a container is asked when it matters (/proc may not be
+  // mounted yet): a stale exit code must never decide, and ctrl-alt-del
+  // becomes SIGINT to us (in a PID namespace the kernel refuses: harmless).
+  ::unlink(supervise::exit_code_file);
+  ::reboot(RB_DISABLE_CAD);
   say(std::string(version_id) + ": booting.");
 }
 
 int init::run() {
-  boot();
-  arm_signals();
-  start_stage(1);
-  io_.run();
+  guarded([this] { boot(); });
+  watch_.arm();
+  guarded([this] { start_stage(1); });
+  while (!done_) {
+    // Every handler is guarded; this catches what escapes anyway (the
+    // signal wait failing to re-arm) and goes on: process 1 never dies.
+    guarded([this] { io_.run(); });
+    if (done_) break;
+    io_.restart();
+    guarded([this] { watch_.arm(); });
+  }
   return exit_code_;
 }
 
 void init::start_stage(int n) {
   stage_ = n;
   const std::string path = stage_path(n);
-  for (;;) {
-    pid_t pid = ::fork();
-    if (pid > 0) {
-      stage_pid_ = pid;
-      return;
-    }
-    if (pid == 0) break;
-    fatal("unable to fork for \"" + path + "\" pausing", errno);
-    ::sleep(5);
-  }
+  auto spec = child_spec(path);
   if (n == 1) {
     // Stage 1 gets the console as its controlling terminal.
-    int tty = ::open("/dev/console", O_RDWR);
-    if (tty == -1) {
-      warn(std::string("unable to open /dev/console: ") + supervise::errstr(errno));
-    } else {
-      ::ioctl(tty, TIOCSCTTY, 0);
-      ::dup2(tty, 0);
-      if (tty > 2) ::close(tty);
-    }
+    spec.ctty = "/dev/console";
+    spec.ctty_failed = "unable to open /dev/console";
   } else {
-    ::setsid();
+    spec.new_session = true;
   }
-  exec_child(path);
-}
-
-void init::arm_signals() {
-  signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
-    if (ec || done_) return;
-    on_signal(sig);
-    if (!done_) arm_signals();
-  });
+  pid_t pid = supervise::spawn(spec);
+  if (pid == -1) {
+    const int err = errno;
+    fatal("unable to fork for \"" + path + "\" pausing", err);
+    stage_retry_.expires_after(pause_between_tries);
+    stage_retry_.async_wait(on_timer([this, n] { start_stage(n); }));
+    return;
+  }
+  stage_pid_ = pid;
+  // A stop asked for while the fork was retried reaches stage 2 now.
+  if (n == 2 && stopping_) term_stage2();
 }
 
 void init::on_signal(int sig) {
+  if (done_) return;
   switch (sig) {
     case SIGCHLD: reap(); break;
     case SIGCONT: ++conts_; break;
     case SIGINT: ++ints_; break;
     case SIGTERM:
       // runit ignores TERM; a container runtime means "stop".
-      if (container_) halt_request();
+      if (supervise::in_container()) halt_request();
       return;
     case SIGPWR: halt_request(); return;
   }
+  if (done_) return;
   reopen_console();
   if (sig == SIGCHLD || (!conts_ && !ints_)) return;
+  if (stage_ > stage_wait_runsvs) {
+    conts_ = ints_ = 0;
+    return;
+  }
   if (stage_ != 2) {
     warn("signals only work in stage 2.");
     conts_ = ints_ = 0;
@@ -184,21 +206,32 @@ void init::on_signal(int sig) {
   stage2_requests();
 }
 
+// A reap that a failed handler may have cut short.
+void init::post_reap() {
+  boost::asio::post(io_, [this] { guarded([this] { reap(); }); });
+}
+
 // Every orphan of the system ends up here.
 void init::reap() {
   for (;;) {
     int ws = 0;
     pid_t pid = ::waitpid(-1, &ws, WNOHANG);
     if (pid == -1 && errno == EINTR) continue;
+    if (pid == -1 && errno == ECHILD && draining_) {
+      drained();
+      return;
+    }
     if (pid <= 0) break;
     runsvs_.erase(pid);
-    if (pid == stage_pid_) {
+    if (pid == cad_pid_) {
+      ctrlaltdel_exited(ws);
+    } else if (pid == stage_pid_) {
       stage_pid_ = 0;
       stage_exited(pid, ws);
-      if (done_) return;
     }
+    if (done_) return;
   }
-  if (stage_ == 4 && runsvs_.empty()) drain_container();
+  if (stage_ == stage_wait_runsvs && runsvs_.empty()) drain_container();
 }
 
 void init::stage_exited(pid_t pid, int ws) {
@@ -208,7 +241,7 @@ void init::stage_exited(pid_t pid, int ws) {
   if (stage_ == 2 && stopping_) {
     timer_.cancel();
     say("leave stage: " + path);
-    next_stage(3);
+    start_stage(3);
     return;
   }
   if (crashed) warn("child crashed: " + path);
@@ -218,40 +251,23 @@ void init::stage_exited(pid_t pid, int ws) {
       say("leave stage: " + path);
       if (crashed || code == 100 || halting_) {
         warn("skipping stage 2...");
-        next_stage(3);
+        start_stage(3);
       } else {
-        next_stage(2);
+        start_stage(2);
       }
       return;
     case 2:
-      if ((crashed || code == 111) && !(container_ && !exists(std::string(etc) + "/restart2"))) {
-        warn("killing all processes in stage 2...");
-        ::kill(-pid, SIGKILL);
-        timer_.expires_after(pause_between_tries);
-        timer_.async_wait([this](const boost::system::error_code& ec) {
-          if (ec) return;
-          if (halting_) {
-            // A halt request came during the pause: stage 2 stays down.
-            say("leave stage: " + stage_path(2));
-            next_stage(3);
-            return;
-          }
-          warn("restarting.");
-          start_stage(2);
-        });
+      if ((crashed || code == 111) &&
+          !(supervise::in_container() && !exists(std::string(etc) + "/restart2"))) {
+        stage2_crashed(pid);
         return;
       }
       // In a container a stage 2 that ends on its own ends the container
-      // with its exit status.
-      if (container_ && !halting_) {
-        exit_code_ = supervise::exit_code_of(ws);
-        // Its runsv processes are ours now: they stop their services in
-        // order while stage 3 runs.
-        collect_runsvs(::getpid());
-        for (pid_t p : runsvs_) ::kill(p, SIGTERM);
-      }
+      // with its exit status; its runsv processes (ours now) keep their
+      // services up for stage 3.
+      if (!halting_ && supervise::in_container()) exit_code_ = supervise::exit_code_of(ws);
       say("leave stage: " + path);
-      next_stage(3);
+      start_stage(3);
       return;
     default:
       say("leave stage: " + path);
@@ -260,56 +276,100 @@ void init::stage_exited(pid_t pid, int ws) {
   }
 }
 
-void init::next_stage(int n) { start_stage(n); }
+void init::stage2_crashed(pid_t pid) {
+  warn("killing all processes in stage 2...");
+  ::kill(-pid, SIGKILL);
+  timer_.expires_after(pause_between_tries);
+  timer_.async_wait(on_timer([this] {
+    if (stopping_ || halting_) {
+      // A stop or halt request came during the pause: stage 2 stays down.
+      say("leave stage: " + stage_path(2));
+      start_stage(3);
+      return;
+    }
+    warn("restarting.");
+    start_stage(2);
+  }));
+}
 
 void init::stage2_requests() {
+  // Requests wait while ctrlaltdel runs (runit waits for it).
+  if (cad_running_) return;
   if (ints_) {
     ints_ = 0;
     if (executable(std::string(etc) + "/ctrlaltdel")) {
       run_ctrlaltdel();
-      ++conts_;
+      return;
     }
   }
-  if (conts_) {
-    conts_ = 0;
-    if (executable(stopit)) {
-      ::chmod(stopit, 0);
-      stop_stage2();
-    }
+  handle_conts();
+}
+
+void init::handle_conts() {
+  if (!conts_) return;
+  conts_ = 0;
+  if (executable(stopit)) {
+    ::chmod(stopit, 0);
+    stop_stage2();
   }
 }
 
 void init::run_ctrlaltdel() {
-  const std::string path = std::string(etc) + "/ctrlaltdel";
   say("ctrl-alt-del request...");
-  pid_t pid;
-  while ((pid = ::fork()) == -1) {
-    fatal("unable to fork for \"" + path + "\" pausing", errno);
-    ::sleep(5);
+  cad_running_ = true;
+  start_ctrlaltdel();
+}
+
+void init::start_ctrlaltdel() {
+  const std::string path = std::string(etc) + "/ctrlaltdel";
+  auto spec = child_spec(path);
+  spec.new_session = true;
+  pid_t pid = supervise::spawn(spec);
+  if (pid == -1) {
+    const int err = errno;
+    fatal("unable to fork for \"" + path + "\" pausing", err);
+    cad_retry_.expires_after(pause_between_tries);
+    cad_retry_.async_wait(on_timer([this] { start_ctrlaltdel(); }));
+    return;
   }
-  if (pid == 0) exec_child(path);
-  int ws = 0;
-  while (::waitpid(pid, &ws, 0) == -1 && errno == EINTR) {
-  }
+  cad_pid_ = pid;
+}
+
+// Then runit acts as if CONT had come too.
+void init::ctrlaltdel_exited(int ws) {
+  const std::string path = std::string(etc) + "/ctrlaltdel";
+  cad_pid_ = 0;
+  cad_running_ = false;
   if (WIFSIGNALED(ws)) warn("child crashed: " + path);
   say("leave stage: " + path);
+  if (stage_ != 2) {
+    conts_ = ints_ = 0;
+    return;
+  }
+  ++conts_;
+  handle_conts();
+  if (ints_ && stage_ == 2) stage2_requests();
 }
 
 // runit's stop: TERM to the stage 2 process only, five seconds, then KILL.
-// In a container every runsv below stage 2 is told to stop as well, so the
-// services stop in order (TERM, finish, the logger drains) while stage 2 goes.
+// The runsv processes below it stay up for stage 3 (runit's stage 3 stops
+// the services with sv).
 void init::stop_stage2() {
-  if (stopping_ || !stage_pid_) return;
+  if (stopping_) return;
   stopping_ = true;
-  if (container_) collect_runsvs(stage_pid_);
+  if (stage_pid_) term_stage2();
+  // Without a stage 2 process (a fork being retried, the restart pause)
+  // the stop takes effect when it starts or when the pause ends.
+}
+
+void init::term_stage2() {
   ::kill(stage_pid_, SIGTERM);
-  for (pid_t p : runsvs_) ::kill(p, SIGTERM);
-  timer_.expires_after(5s);
-  timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || !stage_pid_ || stage_ != 2) return;
+  timer_.expires_after(stage2_stop_wait);
+  timer_.async_wait(on_timer([this] {
+    if (!stage_pid_ || stage_ != 2) return;
     warn("stage 2 not terminated, sending sigkill...");
     ::kill(stage_pid_, SIGKILL);
-  });
+  }));
 }
 
 // The runsv processes below `root` (not those below a runsv: its services).
@@ -330,7 +390,7 @@ void init::halt_request() {
   halting_ = true;
   // A requested halt ends with 0 unless stage 3 or a finish script says
   // otherwise; an essential service that goes down now must not override it.
-  if (container_ && !supervise::read_exit_code()) supervise::write_exit_code(0);
+  if (supervise::in_container() && !supervise::read_exit_code()) supervise::write_exit_code(0);
   if (stage_ == 2) stop_stage2();
   // In stage 1 the halt waits for it to end and then skips stage 2;
   // in stage 3 the system is already going down.
@@ -338,83 +398,91 @@ void init::halt_request() {
 
 void init::finish() {
   reopen_console();
-  if (container_) {
+  if (supervise::in_container()) {
     finish_container();
     return;
   }
   say("sending KILL signal to all processes...");
   ::kill(-1, SIGKILL);
-  pid_t pid = ::fork();
-  if (pid <= 0) {
-    power_off();
-    if (pid == 0) ::_exit(0);
-  }
-  while (pid > 0 && ::waitpid(pid, nullptr, 0) == -1 && errno == EINTR) {
-  }
-  for (;;) ::pause();
+  stage_ = stage_halted;
+  halt_machine();
 }
 
-void init::power_off() {
+// runit powers off in a child and waits for it forever; we go on reaping.
+// Not spawn(): the child runs reboot(2), it does not exec.
+void init::halt_machine() {
+  const bool reboot = executable(reboot_flag);
   const bool nosync = exists(std::string(etc) + "/nosync");
-  if (executable(reboot_flag)) {
-    say("system reboot.");
-    if (!nosync) ::sync();
-    ::reboot(RB_AUTOBOOT);
-    return;
+  sigset_t all, saved;
+  sigfillset(&all);
+  ::sigprocmask(SIG_SETMASK, &all, &saved);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    power_off(reboot, nosync);
+    ::_exit(0);
   }
-  say("power off...");
-  if (!nosync) ::sync();
-  ::reboot(RB_POWER_OFF);
-  ::sleep(2);
-  say("system halt.");
-  if (!nosync) ::sync();
-  ::reboot(RB_HALT_SYSTEM);
+  ::sigprocmask(SIG_SETMASK, &saved, nullptr);
+  // Without a child runit does it itself.
+  if (pid == -1) power_off(reboot, nosync);
 }
 
-// After stage 3 in a container: let the runsv processes finish their
-// services, then TERM what is left, then KILL, reap it all and exit.
+// After stage 3 in a container: the runsv processes still running (now
+// ours) stop their services in order, then whatever is left gets TERM,
+// then KILL, and runit exits.
 void init::finish_container() {
-  stage_ = 4;
+  stage_ = stage_wait_runsvs;
+  collect_runsvs(::getpid());
+  for (pid_t p : runsvs_) ::kill(p, SIGTERM);
   if (runsvs_.empty()) {
     drain_container();
     return;
   }
   timer_.expires_after(container_stop_budget);
-  timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (!ec) drain_container();
-  });
+  timer_.async_wait(on_timer([this] { drain_container(); }));
 }
 
 void init::drain_container() {
-  if (done_) return;
-  done_ = true;
+  if (draining_) return;
+  draining_ = true;
+  stage_ = stage_drain;
   timer_.cancel();
   ::kill(-1, SIGTERM);
-  auto deadline = std::chrono::steady_clock::now() + container_term_grace;
-  for (;;) {
-    pid_t pid = ::waitpid(-1, nullptr, WNOHANG);
-    if (pid == -1 && errno == ECHILD) break;
-    if (pid > 0) continue;
-    if (std::chrono::steady_clock::now() >= deadline) {
-      say("sending KILL signal to all processes...");
-      ::kill(-1, SIGKILL);
-      while (::waitpid(-1, nullptr, 0) > 0 || errno == EINTR) {
-      }
-      break;
-    }
-    ::usleep(5000);
-  }
+  drain_timer_.expires_after(container_term_grace);
+  drain_timer_.async_wait(on_timer([this] {
+    say("sending KILL signal to all processes...");
+    ::kill(-1, SIGKILL);
+  }));
+  // Nothing may be left to signal: reaping finds out.
+  post_reap();
+}
+
+void init::drained() {
+  done_ = true;
+  timer_.cancel();
+  drain_timer_.cancel();
   if (auto code = supervise::read_exit_code()) exit_code_ = *code;
   io_.stop();
 }
 
-int main(int argc, char** argv) {
+int main(int, char**) {
+  supervise::ensure_std_fds();
   if (::getpid() != 1) {
     supervise::write_stderr("- runit: fatal: must be run as process no 1.\n");
     return exit_not_pid1;
   }
-  init i;
-  return i.run();
+  try {
+    init i;
+    return i.run();
+  } catch (...) {
+    auto e = std::current_exception();
+    guarded([&] { supervise::write_stderr("- runit: fatal: " + supervise::describe_exception(e) + "\n"); });
+  }
+  // No event loop to be had: a container ends, a machine's process 1 can
+  // only go on reaping.
+  if (supervise::in_container()) return exit_not_pid1;
+  for (;;) {
+    if (::waitpid(-1, nullptr, 0) == -1 && errno == ECHILD) ::sleep(1);
+  }
 }
 
 }  // namespace runit

@@ -21,7 +21,8 @@ namespace test::pid1 {
 namespace {
 
 // Binds the namespace's files, then execs PID 1. $0 is the root; the binds
-// come as pairs up to "--".
+// come as pairs up to "--"; "--no-proc" after it unmounts every /proc
+// (unshare's and the host's below it) first.
 constexpr const char* setup_script = R"(set -e
 root=$0
 [ -d /etc/runit ] || mkdir -p /etc/runit
@@ -31,6 +32,11 @@ mount --bind "$root/etc" /etc/runit
 mount --bind "$root/console" /dev/console
 while [ "$1" != -- ]; do mount --bind "$1" "$2"; shift 2; done
 shift
+if [ "$1" = --no-proc ]; then
+  shift
+  while umount -l /proc 2>/dev/null; do :; done
+  [ ! -e /proc/self ] || { echo "/proc is still mounted" >&2; exit 1; }
+fi
 exec "$@"
 )";
 
@@ -105,6 +111,7 @@ void container::start(std::vector<std::string> argv, std::vector<std::string> en
     args.push_back(dst);
   }
   args.push_back("--");
+  if (no_proc_) args.push_back("--no-proc");
   args.insert(args.end(), argv.begin(), argv.end());
   spawn_options opts;
   opts.new_session = true;
@@ -264,6 +271,62 @@ std::string mask_utmp_times(std::string_view bytes) {
 
 std::size_t utmp_size() { return sizeof(utmp); }
 std::size_t utmp_line_size() { return sizeof(utmp::ut_line); }
+
+std::string polite_run(const container& c, std::string_view name) {
+  std::string m = c.mark(name);
+  return "echo run >>" + m + "\necho hello\ntrap 'echo term >>" + m +
+         "; echo bye; kill $!; exit 0' TERM\nsleep 1000 &\nwait\n";
+}
+
+std::string polite_finish(const container& c, std::string_view name) {
+  return "echo finish >>" + c.mark(name) + "\n";
+}
+
+void add_polite(const container& c, std::string_view name, bool with_log) {
+  std::string dir = c.add_service(name, polite_run(c, name), polite_finish(c, name));
+  if (with_log) {
+    make_dir(dir + "/log");
+    write_script(dir + "/log/run", "exec cat >>" + c.mark(std::string(name) + ".log") + "\n");
+  }
+}
+
+std::string text(const std::string& path) { return read_file(path).value_or(""); }
+
+void wait_text(const std::string& path, std::string_view expected, std::chrono::milliseconds timeout) {
+  wait_until([&] { return text(path) == expected; }, path + " to hold \"" + std::string(expected) + "\"", timeout,
+             [&] { return text(path); });
+}
+
+void wait_contains(container& c, const std::string& path, std::string_view part, std::chrono::milliseconds timeout) {
+  wait_until(
+      [&] {
+        c.console();
+        return text(path).find(part) != std::string::npos;
+      },
+      path + " to contain \"" + std::string(part) + "\"", timeout, [&] { return text(path) + "\nconsole:\n" + c.console(); });
+}
+
+bool in_order(const std::vector<std::string>& lines, const std::vector<std::string>& want) {
+  std::size_t i = 0;
+  for (const auto& l : lines)
+    if (i < want.size() && l == want[i]) ++i;
+  return i == want.size();
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  return out;
+}
+
+int exit_code_of(container& c, std::chrono::milliseconds timeout) {
+  auto st = c.wait_exit(timeout);
+  INFO("console:\n" << c.console() << "\noutput:\n" << c.output());
+  REQUIRE(st.has_value());
+  INFO(st->describe());
+  REQUIRE(st->exited());
+  return st->exit_code();
+}
 
 std::vector<std::string> lines_of(std::string_view text) {
   std::vector<std::string> out;

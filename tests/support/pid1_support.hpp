@@ -65,6 +65,10 @@ class container {
   void standard_stages(std::string_view stage3_extra = "") const;
   // An extra bind mount (source over target) made before PID 1 starts.
   void bind(std::string source, std::string target) { binds_.emplace_back(std::move(source), std::move(target)); }
+  // PID 1 starts with no /proc at all, as on a real boot before stage 1
+  // mounts it (a sanitized binary then ignores $ASAN_OPTIONS: it reads them
+  // from /proc).
+  void without_proc() { no_proc_ = true; }
 
   // Starts argv (default: our runit) as PID 1 of the namespace and waits
   // until PID 1 has exec'd it (or failed).
@@ -97,6 +101,7 @@ class container {
 
   temp_dir dir_;
   std::vector<std::pair<std::string, std::string>> binds_;
+  bool no_proc_ = false;
   int console_fd_ = -1;
   std::string console_;
   std::optional<process> unshare_;
@@ -123,6 +128,28 @@ std::string mask_utmp_times(std::string_view bytes);
 // sizeof(struct utmp) and sizeof(ut_line).
 std::size_t utmp_size();
 std::size_t utmp_line_size();
+
+// A service's run script that records "run", its TERM and its finish in
+// c.mark(name), and writes "hello" to its log at start and "bye" when it stops.
+std::string polite_run(const container& c, std::string_view name);
+std::string polite_finish(const container& c, std::string_view name);
+// service()/name with those scripts, and a log/run appending to mark(name.log).
+void add_polite(const container& c, std::string_view name, bool with_log = false);
+
+// The file's content, "" if it cannot be read.
+std::string text(const std::string& path);
+// Waits until the file holds exactly `expected`.
+void wait_text(const std::string& path, std::string_view expected, std::chrono::milliseconds timeout = long_timeout);
+// Waits until the file contains `part` (reading the console meanwhile).
+void wait_contains(container& c, const std::string& path, std::string_view part,
+                   std::chrono::milliseconds timeout = long_timeout);
+// True if `want` appears in `lines` in this order (other lines may come between).
+bool in_order(const std::vector<std::string>& lines, const std::vector<std::string>& want);
+// The lines, each with its "\n".
+std::string joined(const std::vector<std::string>& lines);
+// Waits for PID 1 to exit (failing the test if it does not, or is killed)
+// and returns its exit code.
+int exit_code_of(container& c, std::chrono::milliseconds timeout = long_timeout);
 
 // Lines of text, without their "\n".
 std::vector<std::string> lines_of(std::string_view text);

@@ -20,60 +20,6 @@ using namespace test::pid1;
 
 namespace {
 
-// A service that records "run", its TERM and its finish in MARK, and writes
-// "hello" to its log at start and "bye" when it stops.
-std::string polite_run(const container& c, std::string_view name) {
-  std::string m = c.mark(name);
-  return "echo run >>" + m + "\necho hello\ntrap 'echo term >>" + m +
-         "; echo bye; kill $!; exit 0' TERM\nsleep 1000 &\nwait\n";
-}
-std::string polite_finish(const container& c, std::string_view name) {
-  return "echo finish >>" + c.mark(name) + "\n";
-}
-void add_polite(const container& c, std::string_view name, bool with_log = false) {
-  std::string dir = c.add_service(name, polite_run(c, name), polite_finish(c, name));
-  if (with_log) {
-    make_dir(dir + "/log");
-    write_script(dir + "/log/run", "exec cat >>" + c.mark(std::string(name) + ".log") + "\n");
-  }
-}
-
-std::string text(const std::string& path) { return read_file(path).value_or(""); }
-
-void wait_text(const std::string& path, std::string_view expected, std::chrono::milliseconds timeout = long_timeout) {
-  wait_until([&] { return text(path) == expected; }, path + " to hold \"" + std::string(expected) + "\"", timeout,
-             [&] { return text(path); });
-}
-void wait_contains(container& c, const std::string& path, std::string_view part,
-                   std::chrono::milliseconds timeout = long_timeout) {
-  wait_until([&] { c.console(); return text(path).find(part) != std::string::npos; },
-             path + " to contain \"" + std::string(part) + "\"", timeout,
-             [&] { return text(path) + "\nconsole:\n" + c.console(); });
-}
-
-// True if `want` appears in `lines` in this order (other lines may come between).
-bool in_order(const std::vector<std::string>& lines, const std::vector<std::string>& want) {
-  std::size_t i = 0;
-  for (const auto& l : lines)
-    if (i < want.size() && l == want[i]) ++i;
-  return i == want.size();
-}
-
-std::string joined(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const auto& l : lines) out += l + "\n";
-  return out;
-}
-
-int exit_code_of(container& c, std::chrono::milliseconds timeout = long_timeout) {
-  auto st = c.wait_exit(timeout);
-  INFO("console:\n" << c.console() << "\noutput:\n" << c.output());
-  REQUIRE(st.has_value());
-  INFO(st->describe());
-  REQUIRE(st->exited());
-  return st->exit_code();
-}
-
 const std::vector<std::string> all_stages = {
     "- runit: $Id: HASH $: booting.",      "- runit: enter stage: /etc/runit/1",
     "- runit: leave stage: /etc/runit/1",  "- runit: enter stage: /etc/runit/2",
@@ -138,6 +84,7 @@ TEST_CASE("runit as PID 1: a finish script's exit code file is the container's e
 
 TEST_CASE("runit (or runsvdir) as PID 1 reaps 1000 orphans of a service, no zombie remains", "[runit][pid1]") {
   const bool runsvdir_pid1 = GENERATE(false, true);
+  INFO("PID 1: " << (runsvdir_pid1 ? "runsvdir" : "runit"));
   container c;
   c.standard_stages();
   std::string fifo = c.root() + "/go";

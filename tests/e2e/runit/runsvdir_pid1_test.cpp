@@ -14,30 +14,16 @@ using namespace test::pid1;
 
 namespace {
 
-std::string text(const std::string& path) { return read_file(path).value_or(""); }
-
 void wait_text(container& c, const std::string& path, std::string_view expected) {
   wait_until([&] { return text(path) == expected; }, path + " to hold \"" + std::string(expected) + "\"",
              long_timeout, [&] { return text(path) + "\noutput:\n" + c.output(); });
 }
 
-void add_polite(const container& c, std::string_view name, std::string_view finish_extra = "") {
-  std::string m = c.mark(name);
-  std::string dir = c.add_service(name,
-                                  "echo run >>" + m + "\necho hello\ntrap 'echo term >>" + m +
-                                      "; echo bye; kill $!; exit 0' TERM\nsleep 1000 &\nwait\n",
-                                  "echo finish >>" + m + "\n" + std::string(finish_extra));
+// A polite service with a logger; `finish_extra` runs at the end of finish.
+void add_logged(const container& c, std::string_view name, std::string_view finish_extra = "") {
+  std::string dir = c.add_service(name, polite_run(c, name), polite_finish(c, name) + std::string(finish_extra));
   make_dir(dir + "/log");
-  write_script(dir + "/log/run", "exec cat >>" + m + ".log\n");
-}
-
-int exit_code_of(container& c) {
-  auto st = c.wait_exit();
-  INFO("output:\n" << c.output());
-  REQUIRE(st.has_value());
-  INFO(st->describe());
-  REQUIRE(st->exited());
-  return st->exit_code();
+  write_script(dir + "/log/run", "exec cat >>" + c.mark(std::string(name) + ".log") + "\n");
 }
 
 }  // namespace
@@ -46,8 +32,8 @@ TEST_CASE("runsvdir as PID 1: TERM stops every service in order and exits with t
           "[runsvdir][pid1]") {
   const bool with_code = GENERATE(true, false);
   container c;
-  add_polite(c, "a", with_code ? "echo 42 >/run/runit.exitcode\n" : "");
-  add_polite(c, "b");
+  add_logged(c, "a", with_code ? "echo 42 >/run/runit.exitcode\n" : "");
+  add_logged(c, "b");
   c.start({RUNSVDIR_BIN, "-P", c.service()});
   wait_text(c, c.mark("a.log"), "hello\n");
   wait_text(c, c.mark("b.log"), "hello\n");
@@ -64,7 +50,7 @@ TEST_CASE("runsvdir as PID 1: TERM stops every service in order and exits with t
 TEST_CASE("runsvdir as PID 1: an essential service that ends while wanted down ends it with its code",
           "[runsvdir][pid1][essential]") {
   container c;
-  add_polite(c, "other");
+  add_logged(c, "other");
   std::string ess = c.add_service("ess", "exit 6\n");
   write_file(ess + "/essential", "");
   write_file(ess + "/down", "");
@@ -80,7 +66,7 @@ TEST_CASE("runsvdir as PID 1: an essential service that ends while wanted down e
 TEST_CASE("runsvdir as PID 1: an essential service whose restart limit gives up ends it with its code",
           "[runsvdir][pid1][essential][restart-policy]") {
   container c;
-  add_polite(c, "other");
+  add_logged(c, "other");
   std::string ess = c.add_service("ess", "exit 9\n");
   write_file(ess + "/essential", "");
   write_file(ess + "/restart-limit", "2 60\n");
