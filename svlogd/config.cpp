@@ -2,17 +2,13 @@
 
 #include <arpa/inet.h>
 
+#include "supervise/scan.hpp"
+
 namespace svlogd {
 
-unsigned long scan_ulong(std::string_view s, std::size_t* used) noexcept {
-  unsigned long n = 0;
-  std::size_t i = 0;
-  for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) n = n * 10 + static_cast<unsigned long>(s[i] - '0');
-  if (used) *used = i;
-  return n;
-}
-
 namespace {
+
+using supervise::scan_ulong;
 
 // "A.B.C.D[:PORT]": each part its low 8 bits, port 514 unless ":PORT".
 void parse_udp(std::string_view value, config& c, std::vector<std::string>& warnings) {
@@ -26,8 +22,8 @@ void parse_udp(std::string_view value, config& c, std::vector<std::string>& warn
       }
       ++at;
     }
-    std::size_t used = 0;
-    unsigned long n = scan_ulong(value.substr(at), &used);
+    unsigned long n = 0;
+    std::size_t used = scan_ulong(value.substr(at), n);
     if (used == 0) {
       warnings.push_back("unable to scan ip address: " + std::string(value));
       return;
@@ -52,8 +48,8 @@ void parse_udp(std::string_view value, config& c, std::vector<std::string>& warn
 }
 
 unsigned long with_unit(std::string_view value, char a, unsigned long fa, char b, unsigned long fb) {
-  std::size_t used = 0;
-  unsigned long n = scan_ulong(value, &used);
+  unsigned long n = 0;
+  std::size_t used = scan_ulong(value, n);
   if (used < value.size()) {
     if (value[used] == a) n *= fa;
     else if (value[used] == b) n *= fb;

@@ -32,8 +32,4 @@ struct config {
 // `warnings`, each without "svlogd: warning: " and without "\n".
 void parse_config(std::string_view text, config& c, std::vector<std::string>& warnings);
 
-// runit's scan of a decimal number: leading digits, wrapping, 0 if none.
-// `used` is set to the number of digits.
-unsigned long scan_ulong(std::string_view s, std::size_t* used = nullptr) noexcept;
-
 }  // namespace svlogd

@@ -13,11 +13,10 @@
 
 #include <vector>
 
-#include "supervise/errstr.hpp"
+#include "options.hpp"
 #include "supervise/fatal.hpp"
+#include "supervise/spawn.hpp"
 #include "supervise/tai64.hpp"
-
-extern char** environ;
 
 namespace svlogd {
 
@@ -44,7 +43,8 @@ bool is_rotated_name(const char* name) {
 // The entries of `dirfd` named like rotated logs; false with errno when the
 // directory could not be read (what was read so far is kept).
 bool list_rotated(int dirfd, std::vector<std::string>& names, int& err) {
-  int copy = ::dup(dirfd);
+  // fdopendir takes the descriptor over: a close-on-exec copy.
+  int copy = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
   DIR* d = copy >= 0 ? ::fdopendir(copy) : nullptr;
   if (!d) {
     err = errno;
@@ -327,59 +327,39 @@ void logdir::start_processor() {
     supervise::warn(prog, "processor already running: " + name_);
     return;
   }
-  // Everything the child needs is prepared here, before fork.
   const std::string input = processing_ + ".u";
-  const std::string output = processing_ + ".t";
-  const std::string head = "svlogd: fatal: ";
-  const std::string tail = ": " + name_ + ": ";
-  const std::string processing = "svlogd: info: processing: " + name_ + "/" + input + "\n";
-  const int dirfd = dir_.get();
-  const bool verbose = set_.verbose;
-  const char* argv[] = {"sh", "-c", cfg_.processor.c_str(), nullptr};
+  const std::string what = ": " + name_;
+  supervise::spawn_spec spec;
+  spec.argv = {"sh", "-c", cfg_.processor};
+  spec.path = "/bin/sh";
+  spec.chdir_fd = dir_.get();
+  auto open = [&](std::string path, int flags, int target, const char* failed) {
+    supervise::spawn_open o;
+    o.path = std::move(path);
+    o.flags = flags;
+    o.target = target;
+    o.failed = failed + what;
+    return o;
+  };
+  spec.opens.push_back(open(input, O_RDONLY | O_NONBLOCK, 0, "unable to open input for processor"));
+  spec.opens.push_back(open(processing_ + ".t", O_WRONLY | O_NONBLOCK | O_TRUNC | O_CREAT, 1,
+                            "unable to open output for processor"));
+  auto state = open("state", O_RDONLY | O_NONBLOCK, 4, "unable to open state for processor");
+  state.create_if_missing = true;
+  state.create_failed = "unable to create empty state for processor" + what;
+  spec.opens.push_back(std::move(state));
+  spec.opens.push_back(open("newstate", O_WRONLY | O_NONBLOCK | O_TRUNC | O_CREAT, 5,
+                            "unable to open newstate for processor"));
+  spec.reset_signals = {SIGTERM, SIGALRM, SIGHUP, SIGCHLD};
+  if (set_.verbose) spec.announce = "svlogd: info: processing: " + name_ + "/" + input + "\n";
+  spec.prefix = prog;
+  spec.exec_failed = "unable to run processor" + what;
+  spec.chdir_failed = "unable to open input for processor" + what;
+  spec.fd_failed = "unable to move filedescriptor for processor" + what;
+  spec.exit_code = exit_fatal;
   pid_t pid;
-  while ((pid = ::fork()) == -1) pause("unable to fork for processor", errno);
-  if (pid > 0) {
-    processor_ = pid;
-    return;
-  }
-  auto die = [&](const char* what) {
-    const char* e = supervise::errstr(errno);
-    std::string line = head + what + tail + e + "\n";
-    (void)!::write(2, line.data(), line.size());
-    ::_exit(111);
-  };
-  for (int sig : {SIGTERM, SIGALRM, SIGHUP, SIGCHLD}) ::signal(sig, SIG_DFL);
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  if (verbose) (void)!::write(2, processing.data(), processing.size());
-  if (::fchdir(dirfd) == -1) die("unable to open input for processor");
-  auto place = [&](int fd, int target) {
-    if (fd == target) return;
-    if (::dup2(fd, target) == -1) die("unable to move filedescriptor for processor");
-    ::close(fd);
-  };
-  int fd = ::open(input.c_str(), O_RDONLY | O_NONBLOCK);
-  if (fd == -1) die("unable to open input for processor");
-  place(fd, 0);
-  fd = ::open(output.c_str(), O_WRONLY | O_NONBLOCK | O_TRUNC | O_CREAT, 0644);
-  if (fd == -1) die("unable to open output for processor");
-  place(fd, 1);
-  fd = ::open("state", O_RDONLY | O_NONBLOCK);
-  if (fd == -1) {
-    if (errno != ENOENT) die("unable to open state for processor");
-    fd = ::open("state", O_WRONLY | O_NONBLOCK | O_TRUNC | O_CREAT, 0644);
-    if (fd == -1) die("unable to create empty state for processor");
-    ::close(fd);
-    fd = ::open("state", O_RDONLY | O_NONBLOCK);
-    if (fd == -1) die("unable to open state for processor");
-  }
-  place(fd, 4);
-  fd = ::open("newstate", O_WRONLY | O_NONBLOCK | O_TRUNC | O_CREAT, 0644);
-  if (fd == -1) die("unable to open newstate for processor");
-  place(fd, 5);
-  ::execve("/bin/sh", const_cast<char**>(argv), environ);
-  die("unable to run processor");
+  while ((pid = supervise::spawn(spec)) == -1) pause("unable to fork for processor", errno);
+  processor_ = pid;
 }
 
 void logdir::processor_exited(int wait_status) {

@@ -13,7 +13,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <new>
+#include <stdexcept>
 
+#include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 
 #include "pattern.hpp"
@@ -60,7 +63,9 @@ logger::logger(options o)
     for (int c = 0; c < 256; ++c) replace_table_[c] = c < 32 || c > 126;
     for (unsigned char c : opt_.replace_set) replace_table_[c] = true;
   }
-  input_.resize(std::max(read_size, opt_.buflen));
+  // -b is only checked against -l: reads are read_size whatever it says, so
+  // a huge -b costs nothing (runit's alloc() takes it modulo 2^32).
+  input_.resize(read_size);
 }
 
 void logger::info(const char* msg) const {
@@ -94,7 +99,10 @@ int logger::run() {
   open_all(true);
   struct stat st;
   pollable_ = ::fstat(0, &st) == -1 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode));
-  stdin_ = std::make_unique<asio::posix::stream_descriptor>(io_, ::dup(0));
+  // A close-on-exec copy: a processor must not hold the log pipe open.
+  int in = ::fcntl(0, F_DUPFD_CLOEXEC, 3);
+  if (in == -1) throw supervise::fatal_error{exit_fatal, "unable to duplicate standard input", errno};
+  stdin_ = std::make_unique<asio::posix::stream_descriptor>(io_, in);
   if (pollable_) stdin_->non_blocking(true);
   int flags = ::fcntl(0, F_GETFL);
   if (flags != -1) ::fcntl(0, F_SETFL, flags | O_NONBLOCK);  // as runit does, shared with the writer
@@ -119,6 +127,13 @@ void logger::arm_input() {
   }
   stdin_->async_wait(asio::posix::descriptor_base::wait_read, [this](const boost::system::error_code& ec) {
     input_armed_ = false;
+    if (ec == asio::error::operation_not_supported && !done_) {
+      // epoll refuses some descriptors (/dev/null): like regular files,
+      // reading them never blocks.
+      pollable_ = false;
+      arm_input();
+      return;
+    }
     if (ec || done_) return;
     on_input();
     if (!done_) housekeeping();
@@ -382,12 +397,23 @@ void logger::finish() {
 }
 
 int main(int argc, char** argv) {
-  auto opt = parse_options(argc, argv);
-  if (!opt) return exit_fatal;
-  return supervise::run_main(prog, [&] {
-    logger l(std::move(*opt));
-    return l.run();
-  });
+  // run_main first gives closed descriptors 0, 1 and 2 /dev/null, before
+  // anything is opened that could take their numbers.
+  return supervise::run_main(
+      prog,
+      [&] {
+        auto opt = parse_options(argc, argv);
+        if (!opt) return exit_fatal;
+        try {
+          logger l(std::move(*opt));
+          return l.run();
+        } catch (const std::bad_alloc&) {
+          throw supervise::fatal_error{exit_fatal, "out of memory.", 0};  // runit's words
+        } catch (const std::length_error&) {
+          throw supervise::fatal_error{exit_fatal, "out of memory.", 0};
+        }
+      },
+      exit_fatal);
 }
 
 }  // namespace svlogd

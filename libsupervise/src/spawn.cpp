@@ -144,6 +144,8 @@ void open_onto(const spawn_open& o, const std::string& head, const std::string& 
   sigset_t empty;
   sigemptyset(&empty);
   ::sigprocmask(SIG_SETMASK, &empty, nullptr);
+  // First, as svlogd's "processing" line comes before any failure of its opens.
+  if (!spec.announce.empty()) write_line(spec.announce.data(), spec.announce.size());
 
   // runsv sets up the descriptors before changing to ./log.
   if (spec.stdin_fd >= 0 && move_fd(spec.stdin_fd, STDIN_FILENO) == -1)
@@ -171,7 +173,6 @@ void open_onto(const spawn_open& o, const std::string& head, const std::string& 
     }
   }
   if (spec.new_session) ::setsid();
-  if (!spec.announce.empty()) write_line(spec.announce.data(), spec.announce.size());
 
   int err = exec_search(plan.candidates, plan.argv.data(), environ);
   child_die(plan, plan.exec_head, err, spec.exit_code);

@@ -26,7 +26,7 @@ std::string debian() { return std::string(REFERENCE_BINDIR) + "/svlogd"; }
 
 svlogd_process::svlogd_process(const std::string& binary, const std::vector<std::string>& args,
                                const std::string& cwd, std::string err_file,
-                               const std::vector<std::string>& env)
+                               const std::vector<std::string>& env, int closed_fd)
     : err_file_(std::move(err_file)) {
   std::vector<std::string> argv{binary};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -57,6 +57,10 @@ svlogd_process::svlogd_process(const std::string& binary, const std::vector<std:
     ::umask(022);
     if (::dup2(p[0], 0) == -1 || ::dup2(null, 1) == -1 || ::dup2(err, 2) == -1) ::_exit(126);
     if (!cwd.empty() && ::chdir(cwd.c_str()) == -1) ::_exit(126);
+    // Only 0, 1 and 2, whatever the test runner leaked (its jobserver, say),
+    // so that what a processor inherits is svlogd's doing.
+    ::close_range(3, ~0U, 0);
+    if (closed_fd >= 0) ::close(closed_fd);
     ::execve(c_argv[0], c_argv.data(), c_env.data());
     ::_exit(127);
   }
@@ -137,13 +141,13 @@ bool svlogd_process::idle() const { return unread() == 0 && proc_state(pid_) == 
 std::string svlogd_process::err() const { return read_file(err_file_).value_or(""); }
 
 result run(const std::string& binary, const std::vector<std::string>& args, const std::string& cwd,
-           std::string_view input, std::chrono::milliseconds timeout) {
+           std::string_view input, std::chrono::milliseconds timeout, int closed_fd) {
   std::string err_file = cwd + "/.svlogd-stderr";
   ::unlink(err_file.c_str());
   result r;
   {
-    svlogd_process p(binary, args, cwd, err_file);
-    p.write(input, timeout);
+    svlogd_process p(binary, args, cwd, err_file, {}, closed_fd);
+    if (closed_fd != 0) p.write(input, timeout);
     p.close_input();
     auto st = p.wait_exit(timeout);
     if (!st) FAIL("svlogd did not exit; stderr: " << p.err());

@@ -21,12 +21,14 @@ std::string ours();
 std::string debian();
 
 // A started svlogd. stdin is a pipe the test writes to, stdout is /dev/null,
-// stderr goes to `err_file` (appended; the processor child writes there too).
+// stderr goes to `err_file` (appended; the processor child writes there too);
+// no other descriptor is open.
 // The destructor SIGKILLs and reaps it if it is still running.
+// `closed_fd` (0, 1 or 2) is closed in the child just before the exec.
 class svlogd_process {
  public:
   svlogd_process(const std::string& binary, const std::vector<std::string>& args, const std::string& cwd,
-                 std::string err_file, const std::vector<std::string>& env = {});
+                 std::string err_file, const std::vector<std::string>& env = {}, int closed_fd = -1);
   ~svlogd_process();
   svlogd_process(const svlogd_process&) = delete;
   svlogd_process& operator=(const svlogd_process&) = delete;
@@ -60,9 +62,10 @@ struct result {
   int code = -1;  // exit code; -1 if it did not exit normally
 };
 
-// Runs svlogd in `cwd` with `input` on stdin (then EOF) to completion.
+// Runs svlogd in `cwd` with `input` on stdin (then EOF) to completion;
+// `closed_fd` as for svlogd_process (a closed stdin gets no input).
 result run(const std::string& binary, const std::vector<std::string>& args, const std::string& cwd,
-           std::string_view input, std::chrono::milliseconds timeout = default_timeout);
+           std::string_view input, std::chrono::milliseconds timeout = default_timeout, int closed_fd = -1);
 
 // Replaces every TAI64N label "@" + 24 hex by "@TAI", and every -tt/-ttt
 // stamp by "STAMP"; rotated file names become "@TAI.s" etc.

@@ -9,9 +9,9 @@
 // everything the child needs before fork and blocks every signal across it;
 // the child resets the signal mask and the dispositions of the signals the
 // parent catches, sets up its descriptors and directory, and execs. All work
-// in the child is async-signal-safe. Order in the child: signals, stdin /
-// stdout / extra fd, chdir or fchdir, opens, closes, controlling terminal,
-// new session, announce, exec.
+// in the child is async-signal-safe. Order in the child: signals, announce,
+// stdin / stdout / extra fd, chdir or fchdir, opens, closes, controlling
+// terminal, new session, exec.
 
 namespace supervise {
 
@@ -47,7 +47,7 @@ struct spawn_spec {
   std::string ctty_failed;
   // Signals reset to SIG_DFL in the child (the mask is always emptied).
   std::vector<int> reset_signals;
-  // Written to stderr by the child just before it execs.
+  // Written to stderr by the child first, before any step that may fail.
   std::string announce;
   // Printed by the child as "PREFIX: KIND: WHAT: ERRSTR" before
   // _exit(exit_code) when exec fails (an empty prefix leaves out "PREFIX: ");

@@ -24,13 +24,14 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
 }
 
 // Runs `binary` on a fresh "log" directory holding `files` (name, content,
-// mode), with `input`.
+// mode), with `input`; `closed_fd` is closed when svlogd starts.
 outcome run_one(const std::string& binary, const std::vector<std::string>& args,
-                const std::vector<std::tuple<std::string, std::string, mode_t>>& files, std::string_view input) {
+                const std::vector<std::tuple<std::string, std::string, mode_t>>& files, std::string_view input,
+                int closed_fd = -1) {
   temp_dir root("svlogd-diff");
   make_dir(root / "log");
   for (const auto& [name, content, mode] : files) write_file(root / ("log/" + name), content, mode);
-  auto r = run(binary, args, root.path(), input, 20s);
+  auto r = run(binary, args, root.path(), input, 20s, closed_fd);
   return {r.code, mask(replace_all(r.err, binary, "svlogd")), masked_snapshot(root / "log")};
 }
 
@@ -83,6 +84,21 @@ TEST_CASE("svlogd differential: usage and option errors (§16.1)", "[svlogd][int
       {"nd"},
       {"nd", "log"},
       {"log", "log"},
+      // runit's sgetopt: any word starting with "--" ends the options.
+      {"--x", "log"},
+      {"-t", "--l", "log"},
+      {"-t", "--"},
+      {"-ttv", "log"},
+      {"-tl", "20", "log"},
+      {"-l20", "-b"},
+      {"-v", "-x", "log"},
+      {"-v", "-x"},
+      {"-R"},
+      {"-rab", "log"},
+      // Sizes runit takes modulo 2^32 in its alloc(): they run.
+      {"-b", "99999999999", "log"},
+      {"-b", "99999999999999999999", "log"},
+      {"-l", "99999999999", "-b", "99999999999999", "log"},
   };
   for (const auto& args : cases) compare(args, {}, "x\n");
 }
@@ -132,4 +148,40 @@ TEST_CASE("svlogd differential: unclean current (§16.9)", "[svlogd][interop]") 
   compare({"-v", "log"}, {{"current", "0123456789", 0644}}, "new\n");
   compare({"-v", "log"}, {{"current", "", 0600}}, "a\n");
   compare({"-v", "log"}, {{"current", "old\n", 0100}}, "a\n");
+}
+
+TEST_CASE("svlogd differential: what a processor inherits (§9.2)", "[svlogd][interop]") {
+  // s5: the second line rotates the first; ls lists the processor shell's
+  // descriptors.
+  const std::vector<std::tuple<std::string, std::string, mode_t>> files = {
+      {"config", "s5\n!ls /proc/$$/fd\n", 0644}};
+  compare({"log"}, files, "abcd\nx\n");
+  auto mine = run_one(ours(), {"log"}, files, "abcd\nx\n");
+  INFO(describe(mine.files));
+  CHECK(mine.files["@TAI.s#1"].content == "0\n1\n2\n4\n5\n");
+}
+
+TEST_CASE("svlogd differential: started with descriptor 1 or 2 closed", "[svlogd][interop]") {
+  for (int fd : {1, 2}) {
+    INFO("closed fd " << fd);
+    auto theirs = run_one(debian(), {"-v", "log"}, {}, "one\ntwo\n", fd);
+    auto mine = run_one(ours(), {"-v", "log"}, {}, "one\ntwo\n", fd);
+    INFO("debian:\n" << describe(theirs.files) << "ours:\n" << describe(mine.files));
+    CHECK(mine.code == theirs.code);
+    CHECK(mine.err == theirs.err);
+    CHECK(describe(mine.files) == describe(theirs.files));
+  }
+}
+
+TEST_CASE("svlogd differential: started with standard input closed", "[svlogd][interop]") {
+  // Debian's svlogd opens "." as fd 0 and then fails to read it ("unable to
+  // read standard input: is a directory"); ours reads /dev/null there. Both
+  // log nothing and exit 0 at once.
+  auto theirs = run_one(debian(), {"log"}, {}, "", 0);
+  auto mine = run_one(ours(), {"log"}, {}, "", 0);
+  INFO("debian:\n" << describe(theirs.files) << theirs.err << "ours:\n" << describe(mine.files) << mine.err);
+  CHECK(mine.code == 0);
+  CHECK(mine.code == theirs.code);
+  CHECK(mine.err.empty());
+  CHECK(describe(mine.files) == describe(theirs.files));
 }

@@ -55,3 +55,34 @@ TEST_CASE("svlogd options: -o NAME", "[svlogd][options]") {
   CHECK(!o->out_name);
   CHECK(o->dirs.size() == 3);
 }
+
+TEST_CASE("svlogd options: runit's option parser", "[svlogd][options]") {
+  for (const char* end : {"--", "--x", "--l"}) {  // any word starting with "--" ends them
+    INFO(end);
+    auto o = parse({"-t", end, "-v", "log"});
+    REQUIRE(o);
+    CHECK(o->stamp == svlogd::stamp_kind::tai64n);
+    CHECK(!o->verbose);
+    CHECK(o->dirs == std::vector<std::string>{"-v", "log"});
+  }
+  auto o = parse({"-", "log"});  // a lone "-" is a directory
+  REQUIRE(o);
+  CHECK(o->dirs == std::vector<std::string>{"-", "log"});
+  o = parse({"-ttv", "-l", "20", "-b30", "log"});
+  REQUIRE(o);
+  CHECK(o->stamp == svlogd::stamp_kind::human);
+  CHECK(o->verbose);
+  CHECK(o->linelen == 20);
+  CHECK(o->buflen == 30);
+  o = parse({"-l", "abc", "-b", "0", "-l", "7x", "log"});  // leading digits; 0 is the default
+  REQUIRE(o);
+  CHECK(o->linelen == 7);
+  CHECK(o->buflen == 1024);
+  o = parse({"-b", "99999999999999999999", "log"});  // wraps modulo 2^64, as runit's
+  REQUIRE(o);
+  CHECK(o->buflen == 7766279631452241919ul);
+  CHECK(!parse({"-l20", "-b"}));
+  CHECK(!parse({"-t", "--"}));
+  CHECK(!parse({"-v", "-x", "log"}));
+  CHECK(!parse({"-rab", "log"}));
+}
