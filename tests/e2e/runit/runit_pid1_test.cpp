@@ -42,11 +42,11 @@ TEST_CASE("runit as PID 1 runs stages 1, 2 and 3 in order, TERM stops every serv
   wait_contains(c, c.mark("b.log"), "hello\n");
   REQUIRE(text(c.mark("stages")) == "1\n2\n");
 
-  auto t0 = std::chrono::steady_clock::now();
   c.signal(SIGTERM);
   CHECK(exit_code_of(c) == 7);
-  auto elapsed = std::chrono::steady_clock::now() - t0;
-  CHECK(elapsed < 5s);  // the 8 s budget and the TERM/KILL sweep were not needed
+  // Every service stopped by itself: no KILL sweep was needed (no timing
+  // check here: the machine is shared).
+  CHECK(c.console().find("sending KILL signal") == std::string::npos);
 
   CHECK(text(c.mark("stages")) == "1\n2\n3\n");
   CHECK(text(c.mark("a")) == "run\nterm\nfinish\n");
@@ -339,10 +339,9 @@ TEST_CASE("runit as PID 1: an essential service that is wanted up is restarted, 
 }
 
 TEST_CASE("runit-init as PID 1 becomes runit (/sbin/runit)", "[runit-init][pid1]") {
-  if (!exists("/sbin/runit")) {
-    WARN("skipped: no /sbin/runit to bind our runit over");
-    return;
-  }
+  // Debian's runit package (a test dependency) provides the mount point.
+  INFO("needs /sbin/runit to bind over: scripts/test installs Debian's runit");
+  REQUIRE(exists("/sbin/runit"));
   container c;
   c.standard_stages();
   c.bind(RUNIT_BIN, "/sbin/runit");
@@ -356,10 +355,9 @@ TEST_CASE("runit-init as PID 1 becomes runit (/sbin/runit)", "[runit-init][pid1]
 }
 
 TEST_CASE("runit-init as PID 1 that cannot start runit: fatal, 111", "[runit-init][pid1]") {
-  if (!exists("/sbin/runit")) {
-    WARN("skipped: no /sbin/runit to bind over");
-    return;
-  }
+  // Debian's runit package (a test dependency) provides the mount point.
+  INFO("needs /sbin/runit to bind over: scripts/test installs Debian's runit");
+  REQUIRE(exists("/sbin/runit"));
   container c;
   c.bind("/dev/null", "/sbin/runit");
   c.start({RUNIT_INIT_BIN});

@@ -37,10 +37,8 @@ TEST_CASE("runsvdir as PID 1: TERM stops every service in order and exits with t
   c.start({RUNSVDIR_BIN, "-P", c.service()});
   wait_text(c, c.mark("a.log"), "hello\n");
   wait_text(c, c.mark("b.log"), "hello\n");
-  auto t0 = std::chrono::steady_clock::now();
   c.signal(SIGTERM);
   CHECK(exit_code_of(c) == (with_code ? 42 : 0));
-  CHECK(std::chrono::steady_clock::now() - t0 < 5s);  // no 8 s budget, no KILL sweep
   for (const char* s : {"a", "b"}) {
     CHECK(text(c.mark(s)) == "run\nterm\nfinish\n");
     CHECK(text(c.mark(std::string(s) + ".log")) == "hello\nbye\n");
