@@ -36,7 +36,7 @@ bool exists(const char* path) {
 
 // runit tests for ./finish by opening it, not by its mode bits.
 bool finish_exists() {
-  supervise::fd f = supervise::open_fd("finish", O_RDONLY | O_NONBLOCK);
+  supervise::fd f = supervise::open_fd("finish", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   return static_cast<bool>(f);
 }
 
@@ -77,7 +77,7 @@ void supervisor::setup() {
                                            : "unable to lock supervise/lock", errno);
   if (has_log_) {
     auto& l = log_.svc;
-    supervise::fd here = supervise::open_fd(".", O_RDONLY);
+    supervise::fd here = supervise::open_fd(".", O_RDONLY | O_CLOEXEC);
     if (!here) die("unable to open current directory", errno);
     if (::chdir("./log") == -1) die("unable to change directory to ./log", errno);
     if (auto e = supervise::make_supervise_dir("supervise")) {

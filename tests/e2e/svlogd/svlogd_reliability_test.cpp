@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fixture.hpp"
+#include "process.hpp"
 #include "svlogd_support.hpp"
 #include "temp_dir.hpp"
 
@@ -107,10 +108,7 @@ TEST_CASE("svlogd: SIGKILLed and restarted under runsv, it loses and duplicates 
 
 TEST_CASE("svlogd: a full disk pauses svlogd, after space is freed every line is logged",
           "[svlogd][reliability][diskfull]") {
-  if (::geteuid() != 0) {
-    WARN("not root: no mount namespace, test skipped");
-    return;
-  }
+  test::require_root("a mount namespace with a small tmpfs");
   temp_dir root("svlogd-test");
   make_dir(root / "mnt");
   // A private tmpfs of 64 KiB: the log directory and a filler fill it.
@@ -144,10 +142,7 @@ TEST_CASE("svlogd: a full disk pauses svlogd, after space is freed every line is
 }
 
 TEST_CASE("svlogd: a full disk with N < n deletes the oldest logs (§16.10)", "[svlogd][reliability][diskfull]") {
-  if (::geteuid() != 0) {
-    WARN("not root: no mount namespace, test skipped");
-    return;
-  }
+  test::require_root("a mount namespace with a small tmpfs");
   temp_dir root("svlogd-test");
   make_dir(root / "mnt");
   write_file(root / "start.sh",
