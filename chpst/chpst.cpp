@@ -18,14 +18,6 @@
 
 namespace chpst {
 
-using supervise::apply_env;
-using supervise::basename_of;
-using supervise::current_environment;
-using supervise::exec_program;
-using supervise::getopt;
-using supervise::prepared_exec;
-using supervise::scan_ulong_all;
-
 namespace {
 
 [[noreturn]] void die(const std::string& msg, int err = 0) {
@@ -37,7 +29,7 @@ bool parse_nice(const char* text, long& out) {
   bool negative = *text == '-';
   if (*text == '-' || *text == '+') ++text;
   unsigned long n = 0;
-  if (!scan_ulong_all(text, n)) return false;
+  if (!supervise::scan_ulong_all(text, n)) return false;
   out = static_cast<long>(n);
   if (negative) out = -out;
   return true;
@@ -47,7 +39,7 @@ bool parse_nice(const char* text, long& out) {
 bool apply_option(options& o, int c, const char* arg) {
   unsigned long n = 0;
   auto number = [&](resource r) {
-    if (!scan_ulong_all(arg, n)) return false;
+    if (!supervise::scan_ulong_all(arg, n)) return false;
     o.soft[r] = static_cast<long>(n);
     return true;
   };
@@ -60,7 +52,7 @@ bool apply_option(options& o, int c, const char* arg) {
     case 'C': o.pwd = arg; return true;
     case 'n': return parse_nice(arg, o.nice);
     case 'm':
-      if (!scan_ulong_all(arg, n)) return false;
+      if (!supervise::scan_ulong_all(arg, n)) return false;
       o.soft.set_memory(static_cast<long>(n));
       return true;
     case 'd': return number(resource::data);
@@ -113,17 +105,17 @@ void change_nice(long inc) {
 }  // namespace
 
 std::string_view personality_name(std::string_view argv0) noexcept {
-  std::string_view name = basename_of(argv0);
+  std::string_view name = supervise::basename_of(argv0);
   if (!name.empty() && name.front() == 'd') name.remove_prefix(1);
   return name;
 }
 
 std::optional<options> parse_options(int argc, char* const* argv, std::string_view prog) {
-  std::string base(basename_of(argc > 0 && argv[0] ? argv[0] : ""));
-  getopt g(argc, argv, "u:U:b:e:m:d:o:p:f:c:r:t:/:C:n:l:L:vP012V", base);
+  std::string base(supervise::basename_of(argc > 0 && argv[0] ? argv[0] : ""));
+  supervise::getopt g(argc, argv, "u:U:b:e:m:d:o:p:f:c:r:t:/:C:n:l:L:vP012V", base);
   options o;
   bool ok = true;
-  for (int c; ok && (c = g.next()) != getopt::done;) ok = c != '?' && apply_option(o, c, g.arg());
+  for (int c; ok && (c = g.next()) != supervise::getopt::done;) ok = c != '?' && apply_option(o, c, g.arg());
   if (ok)
     for (int i = g.index(); i < argc; ++i) o.program.emplace_back(argv[i]);
   if (!ok || o.program.empty()) {
@@ -150,8 +142,9 @@ void exec_or_die(const std::vector<std::string>& argv, const std::vector<std::st
   if (as_argv0) args[0] = *as_argv0;
   std::string name = args[0];
   // The program is looked up in chpst's own PATH, not the new environment's.
-  prepared_exec program(argv[0], std::move(args), apply_env(current_environment(), changes),
-                        std::getenv("PATH"));
+  supervise::prepared_exec program(argv[0], std::move(args),
+                                   supervise::apply_env(supervise::current_environment(), changes),
+                                   std::getenv("PATH"));
   apply_limits(soft);
   const int filled = supervise::std_fds_filled();
   for (int fd = 0; fd <= 2; ++fd)

@@ -14,14 +14,6 @@
 
 namespace chpst {
 
-using supervise::apply_env;
-using supervise::basename_of;
-using supervise::current_environment;
-using supervise::exec_program;
-using supervise::getopt;
-using supervise::prepared_exec;
-using supervise::scan_ulong_all;
-
 namespace {
 
 constexpr std::string_view usage_setuidgid = "account child";
@@ -40,7 +32,7 @@ std::vector<std::string> args_from(int first, int argc, char* const* argv) {
 }
 
 std::string basename_arg0(int argc, char* const* argv) {
-  return std::string(basename_of(argc > 0 && argv[0] ? argv[0] : ""));
+  return std::string(supervise::basename_of(argc > 0 && argv[0] ? argv[0] : ""));
 }
 
 // ACCOUNT PROG...: no option parsing, the first argument is the account.
@@ -71,10 +63,10 @@ int pgrphack(std::string_view prog, int argc, char* const* argv) {
 // runit's setlock does NOT wait by default (-n waits), the opposite of
 // daemontools'. -x turns every failure into a silent exit 0.
 int setlock(std::string_view prog, int argc, char* const* argv) {
-  getopt g(argc, argv, "nNxX", basename_arg0(argc, argv));
+  supervise::getopt g(argc, argv, "nNxX", basename_arg0(argc, argv));
   bool wait = false;
   bool quiet = false;
-  for (int c; (c = g.next()) != getopt::done;) {
+  for (int c; (c = g.next()) != supervise::getopt::done;) {
     switch (c) {
       case 'n': wait = true; break;
       case 'N': wait = false; break;
@@ -92,7 +84,7 @@ int setlock(std::string_view prog, int argc, char* const* argv) {
   }
   std::vector<std::string> program = args_from(g.index() + 1, argc, argv);
   if (!quiet) exec_or_die(program, {});
-  exec_program(program[0], program, current_environment(), std::getenv("PATH"));
+  supervise::exec_program(program[0], program, supervise::current_environment(), std::getenv("PATH"));
   return 0;
 }
 
@@ -104,15 +96,15 @@ bool soft_value(const char* text, long& out) {
     return true;
   }
   unsigned long n = 0;
-  if (!scan_ulong_all(text, n)) return false;
+  if (!supervise::scan_ulong_all(text, n)) return false;
   out = static_cast<long>(n);
   return true;
 }
 
 int softlimit(std::string_view prog, int argc, char* const* argv) {
-  getopt g(argc, argv, "a:c:d:f:l:m:o:p:r:s:t:", basename_arg0(argc, argv));
+  supervise::getopt g(argc, argv, "a:c:d:f:l:m:o:p:r:s:t:", basename_arg0(argc, argv));
   limits soft;
-  for (int c; (c = g.next()) != getopt::done;) {
+  for (int c; (c = g.next()) != supervise::getopt::done;) {
     if (c == '?') return supervise::usage(prog, usage_softlimit, exit_usage);
     long v = 0;
     if (!soft_value(g.arg(), v)) return supervise::usage(prog, usage_main, exit_usage);
