@@ -44,7 +44,9 @@ std::string json_object(const json_entry& e, const json_entry* log, bool with_lo
     out += fmt::format(",\"seconds\":{}", age < 0 ? 0 : age);
     out += ",\"normally\":";
     out += e.down_file ? (*e.down_file ? "\"down\"" : "\"up\"") : "null";
-    out += fmt::format(",\"want\":\"{}\"", s.wants == supervise::want::up ? "up" : "down");
+    // A want byte that is neither 'u' nor 'd' is no want: null, as runit prints none.
+    const auto want = supervise::want_byte(s);
+    out += std::string(",\"want\":") + (want == 'u' ? "\"up\"" : want == 'd' ? "\"down\"" : "null");
     out += fmt::format(",\"paused\":{},\"got_term\":{}", boolean(s.paused), boolean(s.got_term));
     out += ",\"ready\":" + optional_bool(e.ready);
     out += ",\"restart_policy\":" + (e.restart_policy ? json_string(*e.restart_policy) : std::string("null"));

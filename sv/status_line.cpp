@@ -22,8 +22,10 @@ std::string status_line(const supervise::status& s, std::string_view label,
   if (pid && down_file) out += ", normally down";
   if (!pid && !down_file) out += ", normally up";
   if (pid && s.paused) out += ", paused";
-  if (!pid && s.wants == supervise::want::up) out += ", want up";
-  if (pid && s.wants != supervise::want::up) out += ", want down";
+  // The want byte is taken literally: neither 'u' nor 'd' shows no want.
+  const auto want = supervise::want_byte(s);
+  if (!pid && want == 'u') out += ", want up";
+  if (pid && want == 'd') out += ", want down";
   if (pid && s.got_term) out += ", got TERM";
   return out;
 }

@@ -23,15 +23,13 @@ namespace sv {
 
 using supervise::errstr;
 using supervise::state;
-using supervise::want;
 
 namespace {
 
-constexpr double poll_interval = 0.42;  // runit's sleep between checks
-
 std::int64_t now_unix() { return supervise::tai64n::now().unix_seconds(); }
 
-char want_byte(const supervise::status& s) { return s.wants == want::up ? 'u' : 'd'; }
+// runit's sv compares the want byte itself (offset 17) with act characters.
+char want_char(const supervise::status& s) { return static_cast<char>(supervise::want_byte(s)); }
 
 }  // namespace
 
@@ -132,7 +130,7 @@ bool controller::send(const std::string& name, const std::string& acts) {
   supervise::status st;
   if (get_status(name, st) != got::status) return false;
   char first = acts[0];
-  if (want_byte(st) == first && (first != 'd' || st.got_term)) return true;
+  if (want_char(st) == first && (first != 'd' || st.got_term)) return true;
   int err = 0;
   switch (supervise::send_control(".", acts, &err)) {
     case supervise::send_result::sent: return true;
@@ -294,7 +292,7 @@ int controller::check(pending& p) {
   const bool pid = st.pid != 0;
   const bool since_start = st.time.seconds >= tstart_;
   for (char act : cmd_.acts) {
-    if (act == 'C') act = want_byte(st) == 'd' ? 'd' : 'u';
+    if (act == 'C') act = want_char(st) == 'd' ? 'd' : 'u';
     switch (act) {
       case 'x': return 0;
       case 'u':
@@ -304,11 +302,11 @@ int controller::check(pending& p) {
         if (pid || st.state != state::down) return 0;
         break;
       case 't': case 'k':
-        if (!pid && want_byte(st) == 'd') break;
+        if (!pid && want_char(st) == 'd') break;
         if (!since_start || !pid || st.got_term || !check_script(p.name)) return 0;
         break;
       case 'o':
-        if ((pid && want_byte(st) == 'd') || (!pid && since_start)) break;
+        if ((pid && want_char(st) == 'd') || (!pid && since_start)) break;
         return 0;
       case 'p':
         if (pid && !st.paused) return 0;
@@ -324,23 +322,21 @@ int controller::check(pending& p) {
   return 1;
 }
 
-// Beyond runit: instead of only polling every 420 ms, sleep on inotify for
-// runsv's rename of supervise/status or its exit (ok/control closed); the
-// poll stays as the fallback for ./check scripts and unwatchable dirs.
-bool controller::wait_for_change(int inotify, double seconds) {
+// Beyond runit: between two of runit's passes, sleep on inotify for runsv's
+// rename of supervise/status or its exit (ok/control closed). True on such
+// an event, false once `until` has come.
+bool controller::wait_for_change(int inotify, std::chrono::steady_clock::time_point until) {
   using clock = std::chrono::steady_clock;
-  const auto deadline = clock::now() + std::chrono::duration_cast<clock::duration>(
-                                           std::chrono::duration<double>(seconds));
   // Our own reads of supervise/status raise events too: drain them and keep
   // sleeping until one of runsv's counts or the nap is over.
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
-    if (left.count() < 0) return false;
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(until - clock::now());
+    if (left.count() <= 0) return false;
     pollfd pfd{inotify, POLLIN, 0};
-    int ready = ::poll(&pfd, inotify >= 0 ? 1 : 0, static_cast<int>(left.count()) + 1);
+    int ready = ::poll(&pfd, inotify >= 0 ? 1 : 0, static_cast<int>(left.count()));
     if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) return false;
-    if (read_events(inotify)) return true;
+    if (ready < 0) return false;
+    if (ready > 0 && read_events(inotify)) return true;
   }
 }
 
@@ -359,51 +355,73 @@ bool controller::read_events(int inotify) {
   return relevant;
 }
 
-void controller::wait_all(std::vector<pending> services) {
-  supervise::fd inotify(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
-  const auto start = std::chrono::steady_clock::now();
-  auto elapsed = [&] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  };
-  const double timeout = static_cast<double>(opt_.timeout);
-  // runit's first pass counts as 0 s elapsed: even -w 0 checks twice, once
-  // at once and once more before reporting the timeout.
-  bool first_pass = true;
-  for (;;) {
-    double pass_started = first_pass ? 0.0 : elapsed();
-    first_pass = false;
-    for (auto it = services.begin(); it != services.end();) {
-      if (!enter(it->name, true)) {
-        flush();
-        it = services.erase(it);
-        continue;
+// Checks one pending service; its lines go to p.output. In one of runit's
+// passes (`pass`), a service still not there times out once the pass began
+// more than the timeout after sv started.
+void controller::look_at(pending& p, int inotify, bool pass, double elapsed) {
+  if (!enter(p.name, true)) {
+    p.done = true;
+  } else {
+    if (inotify >= 0 && p.watch < 0)
+      p.watch = ::inotify_add_watch(inotify, "supervise",
+                                    IN_MOVED_TO | IN_CREATE | IN_CLOSE_NOWRITE | IN_DELETE_SELF);
+    p.done = check(p) != 0;
+    if (!p.done && pass && elapsed > static_cast<double>(opt_.timeout)) {
+      supervise::status st;
+      out(cmd_.kill_on_timeout ? "kill: " : "timeout: ");
+      // A readable status counts as the error; an unreadable one was counted already.
+      if (get_status(p.name, st) == got::status) {
+        int down = down_file(p.name);
+        if (down >= 0) out(status_line(st, p.name, down == 1, now_unix()));
+        error();
       }
-      if (inotify && it->watch < 0)
-        it->watch = ::inotify_add_watch(inotify.get(), "supervise",
-                                        IN_MOVED_TO | IN_CREATE | IN_CLOSE_NOWRITE | IN_DELETE_SELF);
-      int r = check(*it);
-      bool done = r != 0;
-      if (!done && pass_started > timeout) {
-        supervise::status st;
-        out(cmd_.kill_on_timeout ? "kill: " : "timeout: ");
-        // A readable status counts as the error; an unreadable one was counted already.
-        if (get_status(it->name, st) == got::status) {
-          int down = down_file(it->name);
-          if (down >= 0) out(status_line(st, it->name, down == 1, now_unix()));
-          error();
-        }
-        out("\n");
-        if (cmd_.kill_on_timeout) send(it->name, "k");
-        done = true;
-      }
-      flush();
-      leave();
-      it = done ? services.erase(it) : it + 1;
+      out("\n");
+      if (cmd_.kill_on_timeout) send(p.name, "k");
+      p.done = true;
     }
-    if (services.empty()) return;
-    double remaining = timeout - elapsed();
-    double nap = remaining < poll_interval ? std::max(remaining, 0.0) + 0.001 : poll_interval;
-    wait_for_change(inotify.get(), nap);
+    leave();
+  }
+  p.output += buffer_;
+  buffer_.clear();
+}
+
+// Looks at every pending service, then prints what runit's sv would have
+// printed by now: runit prints a pass's lines in argument order, so a line
+// waits for the services before it until they are done too or, at the
+// latest, until the pass (a service still pending then is reported in a
+// later pass, after it). False once every service is done.
+bool controller::look(std::vector<pending>& services, int inotify, bool pass, double elapsed) {
+  for (auto& p : services)
+    if (!p.done) look_at(p, inotify, pass, elapsed);
+  bool pending_left = false;
+  for (auto& p : services) {
+    if (!p.done) {
+      pending_left = true;
+      if (pass) continue;
+      break;
+    }
+    if (p.printed) continue;
+    supervise::write_all(1, p.output);
+    p.printed = true;
+  }
+  return pending_left;
+}
+
+// runit's loop: a pass over the services at once (0 s elapsed), then one
+// 420 ms after the end of each pass, each deciding timeouts by the time it
+// began (so -w 0 waits for one more pass). Beyond runit: in between, sv
+// looks again as soon as a runsv changes something, so it reports a change
+// within milliseconds and returns as soon as every service is done.
+void controller::wait_all(std::vector<pending> services) {
+  using clock = std::chrono::steady_clock;
+  supervise::fd inotify(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+  double elapsed = 0;  // runit's first pass counts as 0 s
+  for (;;) {
+    if (!look(services, inotify.get(), true, elapsed)) return;
+    const auto next_pass = clock::now() + std::chrono::milliseconds(420);
+    while (wait_for_change(inotify.get(), next_pass))
+      if (!look(services, inotify.get(), false, 0)) return;
+    elapsed = std::chrono::duration<double>(clock::now() - started_).count();
   }
 }
 
@@ -421,6 +439,7 @@ int controller::run() {
     throw supervise::fatal_error{opt_.lsb ? lsb_exit_fatal : exit_fatal,
                                  "unable to open current directory", errno};
   tstart_ = supervise::tai64n::now().seconds;
+  started_ = std::chrono::steady_clock::now();
   std::vector<pending> waiting;
   for (const auto& name : opt_.services) {
     if (!enter(name, false)) {
@@ -440,7 +459,11 @@ int controller::run() {
     else if (cmd_.send) keep = send(name, cmd_.acts);
     flush();
     leave();
-    if (keep && !cmd_.status) waiting.push_back({name});
+    if (keep && !cmd_.status) {
+      pending p;
+      p.name = name;
+      waiting.push_back(std::move(p));
+    }
   }
   if (json()) {
     out(status_json(json_, now_unix()));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,7 +27,10 @@ class controller {
   enum class got { status, not_running, failed };
   struct pending {
     std::string name;
-    int watch = -1;  // inotify watch on its supervise/, -1 if none
+    int watch = -1;       // inotify watch on its supervise/, -1 if none
+    bool done = false;    // ok, timeout or error found
+    bool printed = false;
+    std::string output;   // its lines, held until its turn in the argument order
   };
 
   bool enter(const std::string& name, bool wait_phase);
@@ -46,7 +50,9 @@ class controller {
   bool check_script(const std::string& name);
   int down_file(const std::string& name);
   void wait_all(std::vector<pending> services);
-  bool wait_for_change(int inotify, double seconds);
+  bool look(std::vector<pending>& services, int inotify, bool pass, double elapsed);
+  void look_at(pending& p, int inotify, bool pass, double elapsed);
+  bool wait_for_change(int inotify, std::chrono::steady_clock::time_point until);
   bool read_events(int inotify);
   int exit_code() const;
 
@@ -61,6 +67,7 @@ class controller {
   command cmd_;
   supervise::fd original_dir_;
   std::uint64_t tstart_ = 0;   // TAI64 seconds when sv started
+  std::chrono::steady_clock::time_point started_;  // the same instant, for -w
   int errors_ = 0;
   int lsb_status_ = 0;         // exit code of the init-script "status"
   std::string buffer_;

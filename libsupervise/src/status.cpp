@@ -12,7 +12,7 @@ std::array<std::byte, status_size> encode(const status& s) noexcept {
   for (std::size_t i = 12; i < 16; ++i, pid >>= 8)
     out[i] = static_cast<std::byte>(pid & 0xff);
   out[16] = static_cast<std::byte>(s.paused ? 1 : 0);
-  out[17] = static_cast<std::byte>(s.wants == want::up ? 'u' : 'd');
+  out[17] = static_cast<std::byte>(want_byte(s));
   out[18] = static_cast<std::byte>(s.got_term ? 1 : 0);
   out[19] = static_cast<std::byte>(s.state);
   return out;
@@ -28,10 +28,27 @@ std::optional<status> decode(std::span<const std::byte> bytes) noexcept {
   s.pid = static_cast<pid_t>(pid);
   // sv tests these bytes for non-zero, so any non-zero value counts as set.
   s.paused = bytes[16] != std::byte{0};
-  s.wants = bytes[17] == std::byte{'u'} ? want::up : want::down;
+  // Neither 'u' nor 'd' is neither: runit's sv then prints no want at all.
+  const auto w = std::to_integer<std::uint8_t>(bytes[17]);
+  if (w == 'u') s.wants = want::up;
+  else if (w == 'd') s.wants = want::down;
+  else {
+    s.wants = want::other;
+    s.other_want = w;
+  }
   s.got_term = bytes[18] != std::byte{0};
   s.state = static_cast<supervise::state>(std::to_integer<std::uint8_t>(bytes[19]));
   return s;
+}
+
+std::uint8_t want_byte(const status& s) noexcept {
+  switch (s.wants) {
+    case want::up: return 'u';
+    case want::down:
+    case want::exit: return 'd';
+    case want::other: break;
+  }
+  return s.other_want;
 }
 
 std::string stat_text(const status& s) {

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -165,11 +166,19 @@ TEST_CASE("decode: sizes other than 20 are rejected", "[status]") {
   CHECK_FALSE(supervise::decode(longer).has_value());
 }
 
-TEST_CASE("decode: a want byte other than 'u' is want down", "[status]") {
+TEST_CASE("decode: a want byte that is neither 'u' nor 'd' is kept, never taken for want down", "[status]") {
   auto bytes = unit::from_hex(status_vectors[0].hex);
-  for (int b : {0, int{'d'}, int{'x'}, int{'U'}}) {
+  bytes[17] = std::byte{'d'};
+  CHECK(supervise::decode(bytes)->wants == want::down);
+  CHECK(supervise::want_byte(*supervise::decode(bytes)) == 'd');
+  for (int b : {0, int{'x'}, int{'U'}, int{'D'}, 0xff}) {
+    INFO(b);
     bytes[17] = std::byte(b);
-    CHECK(supervise::decode(bytes)->wants == want::down);
+    const auto s = supervise::decode(bytes);
+    CHECK(s->wants == want::other);
+    CHECK(supervise::want_byte(*s) == b);
+    CHECK(std::equal(bytes.begin(), bytes.end(), supervise::encode(*s).begin()));
+    CHECK(supervise::stat_text(*s) == "run\n");
   }
 }
 

@@ -16,13 +16,16 @@
 namespace supervise {
 
 enum class state : std::uint8_t { down = 0, run = 1, finish = 2 };
-enum class want : std::uint8_t { up, down, exit };
+// `other`: a decoded want byte that is neither 'u' nor 'd' (another
+// implementation, or a damaged file); runsv itself never holds it.
+enum class want : std::uint8_t { up, down, exit, other };
 
 struct status {
   tai64n time;               // last change of the run/down cycle
   pid_t pid = 0;             // current child, 0 if none
   bool paused = false;
   want wants = want::up;     // exit is written as 'd'
+  std::uint8_t other_want = 0;  // with want::other: the byte as read; 0 otherwise
   bool got_term = false;
   supervise::state state = state::down;
 
@@ -34,10 +37,15 @@ inline constexpr std::size_t status_size = 20;
 // Encodes to exactly the bytes runit writes (want exit becomes 'd').
 std::array<std::byte, status_size> encode(const status& s) noexcept;
 
-// Decodes 20 bytes. nullopt when the size is not 20. A want byte other than
-// 'u' decodes as want::down; state bytes above 2 are kept as read (callers
+// Decodes 20 bytes. nullopt when the size is not 20. A want byte that is
+// neither 'u' nor 'd' decodes as want::other with the byte kept (runit's sv
+// compares the byte itself); state bytes above 2 are kept as read (callers
 // print what runit's sv prints for them).
 std::optional<status> decode(std::span<const std::byte> bytes) noexcept;
+
+// The want byte as written at offset 17: 'u', 'd' (down and exit), or the
+// byte kept by decode for want::other.
+std::uint8_t want_byte(const status& s) noexcept;
 
 // The supervise/stat line, with its "\n":
 // "STATE[, paused][, got TERM][, want down|, want exit]\n".

@@ -138,3 +138,15 @@ TEST_CASE("status_json: the restart policy's state from runsv", "[sv-json]") {
         "\"paused\":false,\"got_term\":false,\"ready\":null,\"restart_policy\":\"given-up\",\"error\":null,"
         "\"log\":null}\n]\n");
 }
+
+TEST_CASE("status_json: a want byte that is neither u nor d is a want of null, as runit prints none", "[sv-json]") {
+  auto st = make(state::run, 7, 2);
+  st.wants = want::other;
+  st.other_want = 'x';
+  sv::json_service s;
+  s.main = entry("odd", st, false);
+  CHECK(sv::status_json({s}, now) ==
+        "[\n{\"name\":\"odd\",\"state\":\"run\",\"pid\":7,\"seconds\":2,\"normally\":\"up\",\"want\":null,"
+        "\"paused\":false,\"got_term\":false,\"ready\":null,\"restart_policy\":null,\"error\":null,"
+        "\"log\":null}\n]\n");
+}

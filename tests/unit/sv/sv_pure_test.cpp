@@ -385,3 +385,21 @@ TEST_CASE("status_line: a status decoded from runsv's bytes renders as Debian's 
   REQUIRE(s);
   CHECK(sv::status_line(*s, "svc2", false, 1795734181 + 17) == "run: svc2: (pid 13728) 17s, want down, got TERM");
 }
+
+TEST_CASE("status_line: a want byte that is neither u nor d shows neither want up nor want down", "[sv-status-line]") {
+  // As Debian's sv prints these bytes (the interop test compares with /usr/bin/sv).
+  const auto running = unit::from_hex("4000 0000 6b08 baaf 1626 8e1c a035 0000 0064 0101");
+  const auto down = unit::from_hex("4000 0000 6b08 baaf 1626 8e1c 0000 0000 0075 0000");
+  for (int b : {int{'x'}, 0, int{'U'}, int{'D'}, 0xff}) {
+    INFO("want byte " << b);
+    auto r = running;
+    auto d = down;
+    r[17] = d[17] = std::byte(b);
+    auto s = supervise::decode(std::span<const std::byte>(r.data(), r.size()));
+    REQUIRE(s);
+    CHECK(sv::status_line(*s, "svc2", false, 1795734181 + 17) == "run: svc2: (pid 13728) 17s, got TERM");
+    s = supervise::decode(std::span<const std::byte>(d.data(), d.size()));
+    REQUIRE(s);
+    CHECK(sv::status_line(*s, "svc2", false, 1795734181 + 17) == "down: svc2: 17s, normally up");
+  }
+}
