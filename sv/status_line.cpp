@@ -7,15 +7,11 @@ namespace sv {
 std::string status_line(const supervise::status& s, std::string_view label,
                         bool down_file, std::int64_t now) {
   using supervise::state;
-  std::string out;
-  switch (s.state) {
-    case state::down: out = "down"; break;
-    case state::run: out = "run"; break;
-    case state::finish: out = "finish"; break;
-  }
-  out += fmt::format(": {}: ", label);
-  if (s.state == state::run || s.state == state::finish)
-    out += fmt::format("(pid {}) ", s.pid);
+  // As runit's sv: a state byte above 2 gets neither a name nor its ": ",
+  // and every state but down shows the pid.
+  const char* name = supervise::state_name(s.state);
+  std::string out = *name ? fmt::format("{}: {}: ", name, label) : fmt::format("{}: ", label);
+  if (s.state != state::down) out += fmt::format("(pid {}) ", s.pid);
   std::int64_t age = now - s.time.unix_seconds();
   out += fmt::format("{}s", age < 0 ? 0 : age);
   const bool pid = s.pid != 0;

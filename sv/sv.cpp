@@ -130,7 +130,8 @@ bool controller::send(const std::string& name, const std::string& acts) {
   supervise::status st;
   if (get_status(name, st) != got::status) return false;
   char first = acts[0];
-  if (want_char(st) == first && (first != 'd' || st.got_term)) return true;
+  // runit sends down again unless the TERM byte is exactly 1.
+  if (want_char(st) == first && (first != 'd' || supervise::term_byte(st) == 1)) return true;
   int err = 0;
   switch (supervise::send_control(".", acts, &err)) {
     case supervise::send_result::sent: return true;

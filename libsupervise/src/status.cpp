@@ -13,7 +13,7 @@ std::array<std::byte, status_size> encode(const status& s) noexcept {
     out[i] = static_cast<std::byte>(pid & 0xff);
   out[16] = static_cast<std::byte>(s.paused ? 1 : 0);
   out[17] = static_cast<std::byte>(want_byte(s));
-  out[18] = static_cast<std::byte>(s.got_term ? 1 : 0);
+  out[18] = static_cast<std::byte>(term_byte(s));
   out[19] = static_cast<std::byte>(s.state);
   return out;
 }
@@ -37,8 +37,14 @@ std::optional<status> decode(std::span<const std::byte> bytes) noexcept {
     s.other_want = w;
   }
   s.got_term = bytes[18] != std::byte{0};
+  if (const auto t = std::to_integer<std::uint8_t>(bytes[18]); t > 1) s.other_term = t;
   s.state = static_cast<supervise::state>(std::to_integer<std::uint8_t>(bytes[19]));
   return s;
+}
+
+std::uint8_t term_byte(const status& s) noexcept {
+  if (!s.got_term) return 0;
+  return s.other_term ? s.other_term : 1;
 }
 
 std::uint8_t want_byte(const status& s) noexcept {

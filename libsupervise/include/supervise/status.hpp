@@ -27,6 +27,7 @@ struct status {
   want wants = want::up;     // exit is written as 'd'
   std::uint8_t other_want = 0;  // with want::other: the byte as read; 0 otherwise
   bool got_term = false;
+  std::uint8_t other_term = 0;  // a TERM byte above 1 as read (decode); 0 otherwise
   supervise::state state = state::down;
 
   friend bool operator==(const status&, const status&) = default;
@@ -50,6 +51,11 @@ std::uint8_t want_byte(const status& s) noexcept;
 // The supervise/stat line, with its "\n":
 // "STATE[, paused][, got TERM][, want down|, want exit]\n".
 std::string stat_text(const status& s);
+
+// The TERM byte as written at offset 18: 0, 1, or the byte above 1 kept by
+// decode (runit's sv treats any non-zero as "got TERM" when it prints, but
+// only exactly 1 when it decides whether `down` must be sent again).
+std::uint8_t term_byte(const status& s) noexcept;
 
 // "down" / "run" / "finish"; "" for a state byte above 2 (sv prints none).
 const char* state_name(supervise::state s) noexcept;

@@ -127,7 +127,8 @@ class status_reads {
 
 }  // namespace
 
-TEST_CASE("sv interop: a want byte that is neither u nor d is taken literally, never as want down", "[interop][sv]") {
+TEST_CASE("sv interop: want, TERM and state bytes runit never writes are taken literally, never as another state",
+          "[interop][sv]") {
   // (pid, want byte, TERM byte, state byte, arguments)
   struct row {
     std::uint32_t pid;
@@ -155,6 +156,15 @@ TEST_CASE("sv interop: a want byte that is neither u nor d is taken literally, n
       {123, 'x', 0, 1, {"-w", "0", "-v", "once", "s"}},
       {0, 'x', 0, 0, {"-w", "0", "-v", "term", "s"}},
       {123, 'x', 0, 1, {"-w", "0", "-v", "up", "s"}},
+      // A TERM byte above 1 is "got TERM" when printed, but down is sent
+      // again unless it is exactly 1.
+      {123, 'd', 2, 1, {"status", "s"}},
+      {123, 'd', 2, 1, {"down", "s"}},
+      {123, 'd', 0xff, 1, {"down", "s"}},
+      {123, 'd', 1, 1, {"down", "s"}},
+      // A state byte above 2: no name, no colon before the label, the pid shown.
+      {123, 'u', 0, 3, {"status", "s"}},
+      {0, 'u', 1, 0xff, {"status", "s"}},
   };
   temp_dir root("sv-want-byte");
   fake_supervise fake(root / "s");

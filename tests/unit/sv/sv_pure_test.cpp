@@ -403,3 +403,16 @@ TEST_CASE("status_line: a want byte that is neither u nor d shows neither want u
     CHECK(sv::status_line(*s, "svc2", false, 1795734181 + 17) == "down: svc2: 17s, normally up");
   }
 }
+
+TEST_CASE("status_line: a state byte above 2 has no name and no colon before the label, and shows the pid",
+          "[sv-status-line]") {
+  // Debian's sv on these bytes: "svc2: (pid 13728) 17s, got TERM".
+  auto bytes = unit::from_hex("4000 0000 6b08 baaf 1626 8e1c a035 0000 0075 0103");
+  auto s = supervise::decode(std::span<const std::byte>(bytes.data(), bytes.size()));
+  REQUIRE(s);
+  CHECK(sv::status_line(*s, "svc2", false, 1795734181 + 17) == "svc2: (pid 13728) 17s, got TERM");
+  bytes[19] = std::byte{0xff};
+  s = supervise::decode(std::span<const std::byte>(bytes.data(), bytes.size()));
+  REQUIRE(s);
+  CHECK(sv::status_line(*s, "svc2", false, 1795734181 + 17) == "svc2: (pid 13728) 17s, got TERM");
+}
