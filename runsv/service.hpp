@@ -22,6 +22,7 @@ struct service {
   int run_wait = 0;         // wait status of the last ./run
   bool throttled = false;   // a restart waits for the throttle timer
   bool once_pending = false;// an 'o' arrived while throttled
+  bool replacing = false;   // a start replaces the child 'k' left (runsv forgets it)
   std::chrono::steady_clock::time_point run_started;  // of the current ./run
   std::deque<std::chrono::steady_clock::time_point> exits;  // for restart-limit
   int backoff_step = 0;     // consecutive quick exits, for restart-backoff

@@ -209,6 +209,7 @@ void supervisor::on_child_exit() {
       script_done = true;
       script_wait = ws;
     }
+    // Any other child (a ./run that 'k' left and a start replaced) is only reaped.
   }
   // After the loop: what follows the script may start another one.
   if (script_done) script_ended(script_wait);
@@ -264,6 +265,13 @@ void supervisor::health_failed() {
 
 void supervisor::child_exited(slot& s, int wait_status) {
   auto& st = s.svc.status;
+  if (s.svc.replacing) {
+    // It ended while the start that replaces it runs control/u or stops it:
+    // runit, blocked in those, reaps it only after the new ./run started,
+    // as a child it no longer knows. Nothing is left to signal.
+    st.pid = 0;
+    return;
+  }
   if (!s.svc.is_log && st.state != state::finish) not_ready(s);
   if (s.finish_timer) s.finish_timer->cancel();
   st.pid = 0;
@@ -460,17 +468,28 @@ void supervisor::start_or_throttle(slot& s) {
 }
 
 // control/u runs before every start of ./run (its exit status is ignored).
+// A child still there is one that 'k' marked down without killing it (its
+// control/k exited 0): as runit's startservice, it gets the stop sequence
+// of 't' (control/t or TERM; with want down or exit then CONT and control/d
+// or control/x) and is then forgotten: the new ./run takes its place and
+// its exit is only reaped.
 void supervisor::start(slot& s) {
+  if (s.svc.status.pid != 0) s.svc.replacing = true;
+  auto go = [this, &s] {
+    if (s.svc.status.pid != 0) stop(s, true, [this, &s] { spawn_child(s); });
+    else spawn_child(s);
+  };
   if (!s.svc.is_log && s.svc.status.state != state::finish) {
-    custom_control('u', [this, &s](bool) { spawn_child(s); });
+    custom_control('u', [go](bool) { go(); });
     return;
   }
-  spawn_child(s);
+  go();
 }
 
 void supervisor::spawn_child(slot& s) {
   auto& svc = s.svc;
   auto& st = svc.status;
+  svc.replacing = false;
   supervise::spawn_spec spec;
   spec.prefix = prefix_;
   spec.reset_signals = {SIGCHLD, SIGTERM};
@@ -521,9 +540,9 @@ void supervisor::spawn_child(slot& s) {
 }
 
 // The continuations check the pid: a child that ended while control/X ran
-// has been reaped and gets no signal.
-void supervisor::stop(slot& s, bool term) {
-  auto after_t = [this, &s, term, pid = s.svc.status.pid](bool replaced) {
+// has been reaped and gets no signal. `then` runs at the end of the sequence.
+void supervisor::stop(slot& s, bool term, std::function<void()> then) {
+  auto after_t = [this, &s, term, pid = s.svc.status.pid, then = std::move(then)](bool replaced) mutable {
     auto& st = s.svc.status;
     if (!replaced && pid != 0 && st.pid == pid) {
       // Beyond runit: s6's down-signal replaces TERM for down and exit.
@@ -531,11 +550,20 @@ void supervisor::stop(slot& s, bool term) {
       st.got_term = true;
       update(s.svc);
     }
-    if (st.wants == want::up) return;  // no SIGCONT: a stopped child keeps TERM pending
+    if (st.wants == want::up) {  // no SIGCONT: a stopped child keeps TERM pending
+      if (then) then();
+      return;
+    }
     if (st.pid != 0) ::kill(st.pid, SIGCONT);
-    if (!s.svc.is_log) custom_control(st.wants == want::down ? 'd' : 'x', [](bool) {});
+    if (s.svc.is_log) {
+      if (then) then();
+      return;
+    }
+    custom_control(st.wants == want::down ? 'd' : 'x', [then = std::move(then)](bool) {
+      if (then) then();
+    });
   };
-  if (s.svc.status.pid != 0 && !s.svc.is_log) custom_control('t', after_t);
+  if (s.svc.status.pid != 0 && !s.svc.is_log) custom_control('t', std::move(after_t));
   else after_t(false);
 }
 
@@ -557,12 +585,14 @@ void supervisor::apply(slot& s, char command) {
       st.wants = want::up;
       update(svc);
       if (!svc.is_log) ::unlink("supervise/restart-policy");  // a given-up service is given another chance
-      if (st.state == state::down && st.pid == 0 && !svc.throttled) start(s);
+      // runit starts a service marked down even while the child that 'k'
+      // left is alive: start replaces it.
+      if (st.state == state::down && !svc.throttled) start(s);
       return;
     case 'o':
       st.wants = want::down;
       update(svc);
-      if (st.state == state::down && st.pid == 0) start_or_throttle(s);
+      if (st.state == state::down) start_or_throttle(s);
       return;
     case 'd':
     case 'x':

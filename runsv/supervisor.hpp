@@ -57,7 +57,7 @@ class supervisor {
   void spawn_child(slot& s);
   void start_or_throttle(slot& s);
   bool may_start(const slot& s) const;
-  void stop(slot& s, bool term);
+  void stop(slot& s, bool term, std::function<void()> then = {});
   void signal_child(slot& s, char command, int sig, std::function<void()> then = {});
   // Runs the main service's control/COMMAND if it is there and executable,
   // then `then(replaced)`: replaced is true when the script exited 0, so the
