@@ -342,11 +342,30 @@ void scanner::scan_entries() {
     schedule_check(1);
     return;
   }
+  confirm_gone();
   auto gone = std::remove_if(services_.begin(), services_.end(), [](const service_entry& e) {
     if (e.gone && e.pid) ::kill(e.pid, SIGTERM);
     return e.gone;
   });
   services_.erase(gone, services_.end());
+}
+
+// A readdir that runs while an entry is renamed within the directory may
+// return it under neither name. Before a service is taken for removed (and
+// its runsv gets TERM), the directory is listed once more: whatever is seen
+// there, by device and inode, stays. Only runs when something looked gone.
+void scanner::confirm_gone() {
+  if (std::none_of(services_.begin(), services_.end(), [](const service_entry& e) { return e.gone; })) return;
+  DIR* d = ::opendir(".");
+  if (!d) return;
+  while (dirent* ent = ::readdir(d)) {
+    if (ent->d_name[0] == '.') continue;
+    struct stat st;
+    if (::stat(ent->d_name, &st) == -1 || !S_ISDIR(st.st_mode)) continue;
+    for (auto& e : services_)
+      if (e.gone && e.dev == st.st_dev && e.ino == st.st_ino) e.gone = false;
+  }
+  ::closedir(d);
 }
 
 void scanner::start_runsv(service_entry& e, const std::string& name) {

@@ -46,6 +46,7 @@ class scanner {
   void scan_now();
   void scan_entries();
   void return_to_original_dir();
+  void confirm_gone();
   void start_runsv(service_entry& e, const std::string& name);
   void schedule_check(int seconds);
   void arm_periodic();
