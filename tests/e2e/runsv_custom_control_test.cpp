@@ -39,6 +39,15 @@ void release(const std::string& gate) {
   ::close(fd);
 }
 
+// The service `f` gets hanging_control_t, its gate FIFO and a log service.
+void with_hanging_control_t_and_log(service_fixture& f) {
+  make_dir(f.at("control"));
+  write_script(f.at("control/t"), hanging_control_t);
+  REQUIRE(::mkfifo(f.at("gate").c_str(), 0600) == 0);
+  make_dir(f.at("log"));
+  write_script(f.at("log/run"), "exec cat > /dev/null\n");
+}
+
 }  // namespace
 
 TEST_CASE("control/h exiting 0 replaces the HUP", "[runsv][custom-control]") {
@@ -151,11 +160,7 @@ TEST_CASE("control/u runs before every start of ./run but not on the u byte", "[
 TEST_CASE("while control/t hangs runsv still restarts the log and records the exit of ./run", "[runsv][custom-control]") {
   service_fixture f;
   write_script(f.at("run"), "echo $$ >> starts\nexec sleep 1000\n");
-  make_dir(f.at("control"));
-  write_script(f.at("control/t"), hanging_control_t);
-  REQUIRE(::mkfifo(f.at("gate").c_str(), 0600) == 0);
-  make_dir(f.at("log"));
-  write_script(f.at("log/run"), "exec cat > /dev/null\n");
+  with_hanging_control_t_and_log(f);
   runsv_instance rs(f.svc);
   rs.wait_ready();
   auto run = wait_state(f.svc, "run\n", flags_hex(0, 'u', 0, 1));
@@ -186,11 +191,7 @@ TEST_CASE("while control/t hangs runsv still restarts the log and records the ex
 TEST_CASE("a TERM that arrives while control/t runs is applied after it", "[runsv][custom-control]") {
   service_fixture f;
   write_script(f.at("run"), "exec sleep 1000\n");
-  make_dir(f.at("control"));
-  write_script(f.at("control/t"), hanging_control_t);
-  REQUIRE(::mkfifo(f.at("gate").c_str(), 0600) == 0);
-  make_dir(f.at("log"));
-  write_script(f.at("log/run"), "exec cat > /dev/null\n");
+  with_hanging_control_t_and_log(f);
   runsv_instance rs(f.svc);
   rs.wait_ready();
   auto run = wait_state(f.svc, "run\n", flags_hex(0, 'u', 0, 1));

@@ -9,12 +9,22 @@
 #include <vector>
 
 #include "process.hpp"
+#include "temp_dir.hpp"
 #include "wait.hpp"
 
 // Running svlogd (ours or Debian's) with a pipe on its standard input and its
 // standard error in a file, and looking at log directories.
 
 namespace test::svlogd {
+
+// A temporary directory with an empty log directory "log" in it.
+struct log_fixture {
+  temp_dir root{"svlogd-test"};
+  std::string log = root / "log";
+  log_fixture() { make_dir(log); }
+  std::string at(std::string_view rel) const { return log + "/" + std::string(rel); }
+  std::string text(std::string_view rel) const { return read_file(at(rel)).value_or(""); }
+};
 
 // Our svlogd, and Debian's (/usr/bin/svlogd).
 std::string ours();

@@ -21,14 +21,6 @@ namespace {
 
 constexpr std::string_view usage_tail = " [-ttv] [-r c] [-R abc] [-l len] [-b buflen] dir ...\n\n";
 
-struct log_fixture {
-  temp_dir root{"svlogd-test"};
-  std::string log = root / "log";
-  log_fixture() { make_dir(log); }
-  std::string at(std::string_view rel) const { return log + "/" + std::string(rel); }
-  std::string text(std::string_view rel) const { return read_file(at(rel)).value_or(""); }
-};
-
 }  // namespace
 
 TEST_CASE("svlogd: usage and option errors (§16.1)", "[svlogd][cli]") {

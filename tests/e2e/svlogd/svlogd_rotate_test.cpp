@@ -14,14 +14,6 @@ using namespace test::svlogd;
 
 namespace {
 
-struct log_fixture {
-  temp_dir root{"svlogd-test"};
-  std::string log = root / "log";
-  log_fixture() { make_dir(log); }
-  std::string at(std::string_view rel) const { return log + "/" + std::string(rel); }
-  std::string text(std::string_view rel) const { return read_file(at(rel)).value_or(""); }
-};
-
 // 22-byte lines: "line NN................\n".
 std::string lines22(int n) {
   std::string s;

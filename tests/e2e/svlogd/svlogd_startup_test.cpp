@@ -13,18 +13,6 @@
 using namespace test;
 using namespace test::svlogd;
 
-namespace {
-
-struct log_fixture {
-  temp_dir root{"svlogd-test"};
-  std::string log = root / "log";
-  log_fixture() { make_dir(log); }
-  std::string at(std::string_view rel) const { return log + "/" + std::string(rel); }
-  std::string text(std::string_view rel) const { return read_file(at(rel)).value_or(""); }
-};
-
-}  // namespace
-
 TEST_CASE("svlogd: any word starting with -- ends the options and is consumed", "[svlogd][options]") {
   for (const char* end : {"--x", "--", "--l"}) {
     log_fixture f;
