@@ -157,8 +157,7 @@ int init::run() {
 
 void init::start_stage(int n) {
   stage_ = n;
-  const std::string path = stage_path(n);
-  auto spec = child_spec(path);
+  auto spec = child_spec(stage_path(n));
   if (n == 1) {
     // Stage 1 gets the console as its controlling terminal.
     spec.ctty = "/dev/console";
@@ -166,14 +165,8 @@ void init::start_stage(int n) {
   } else {
     spec.new_session = true;
   }
-  pid_t pid = supervise::spawn(spec);
-  if (pid == -1) {
-    const int err = errno;
-    fatal("unable to fork for \"" + path + "\" pausing", err);
-    stage_retry_.expires_after(pause_between_tries);
-    stage_retry_.async_wait(on_timer([this, n] { start_stage(n); }));
-    return;
-  }
+  pid_t pid = spawn_or_retry(spec, stage_retry_, [this, n] { start_stage(n); });
+  if (pid == -1) return;
   stage_pid_ = pid;
   // A stop asked for while the fork was retried reaches stage 2 now.
   if (n == 2 && stopping_) term_stage2();
@@ -320,19 +313,23 @@ void init::run_ctrlaltdel() {
   start_ctrlaltdel();
 }
 
-void init::start_ctrlaltdel() {
-  const std::string path = std::string(etc) + "/ctrlaltdel";
-  auto spec = child_spec(path);
-  spec.new_session = true;
+// Spawns a stage or ctrlaltdel (spec.argv[0]); when fork fails, says so as
+// runit does and calls `retry` after runit's pause. -1 then.
+pid_t init::spawn_or_retry(const supervise::spawn_spec& spec, boost::asio::steady_timer& timer,
+                           std::function<void()> retry) {
   pid_t pid = supervise::spawn(spec);
-  if (pid == -1) {
-    const int err = errno;
-    fatal("unable to fork for \"" + path + "\" pausing", err);
-    cad_retry_.expires_after(pause_between_tries);
-    cad_retry_.async_wait(on_timer([this] { start_ctrlaltdel(); }));
-    return;
-  }
-  cad_pid_ = pid;
+  if (pid != -1) return pid;
+  const int err = errno;
+  fatal("unable to fork for \"" + spec.argv[0] + "\" pausing", err);
+  timer.expires_after(pause_between_tries);
+  timer.async_wait(on_timer(std::move(retry)));
+  return -1;
+}
+
+void init::start_ctrlaltdel() {
+  auto spec = child_spec(std::string(etc) + "/ctrlaltdel");
+  spec.new_session = true;
+  if (pid_t pid = spawn_or_retry(spec, cad_retry_, [this] { start_ctrlaltdel(); }); pid != -1) cad_pid_ = pid;
 }
 
 // Then runit acts as if CONT had come too.

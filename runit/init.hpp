@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <set>
 #include <string>
 #include <sys/types.h>
@@ -9,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "guard.hpp"
+#include "supervise/spawn.hpp"
 
 // runit as process 1 (spec/runit.md §2): stages 1, 2 and 3, the CONT/INT
 // protocol of stage 2, reaping every orphan, halt or reboot at the end.
@@ -46,6 +48,8 @@ class init {
   void handle_conts();
   void run_ctrlaltdel();
   void start_ctrlaltdel();
+  pid_t spawn_or_retry(const supervise::spawn_spec& spec, boost::asio::steady_timer& timer,
+                       std::function<void()> retry);
   void ctrlaltdel_exited(int wait_status);
   void stop_stage2();
   void term_stage2();
