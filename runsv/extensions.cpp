@@ -5,6 +5,9 @@
 #include <fcntl.h>
 #include <string>
 
+#include <sys/stat.h>
+
+#include "supervise/container.hpp"
 #include "supervise/fd.hpp"
 #include "supervise/scan.hpp"
 
@@ -71,6 +74,24 @@ int down_signal(const char* path) {
   auto line = first_line(path);
   if (!line) return SIGTERM;
   return parse_signal(*line).value_or(SIGTERM);
+}
+
+void finish_limit::started(pid_t pid) {
+  auto ms = read_number_file("timeout-finish");
+  if (!ms || *ms == 0) return;
+  pid_ = pid;
+  timer_.expires_after(std::chrono::milliseconds(*ms));
+  timer_.async_wait([this, pid](const boost::system::error_code& ec) {
+    if (!ec && pid_ == pid) ::kill(pid, SIGKILL);
+  });
+}
+
+void essential_ended(int run_wait) {
+  struct stat st;
+  if (::stat("essential", &st) == -1 || !supervise::in_container_environment()) return;
+  // The first service to end the container sets its exit code.
+  if (!supervise::read_exit_code()) supervise::write_exit_code(supervise::exit_code_of(run_wait));
+  ::kill(1, SIGTERM);
 }
 
 }  // namespace runsv

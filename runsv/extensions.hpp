@@ -1,20 +1,22 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <utility>
+#include <sys/types.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 // Optional files of a service directory beyond runit, with s6's names and
 // meanings. Without them runsv behaves exactly as runit's.
 //   notification-fd   the fd on which ./run writes a newline once it is ready
+//                     (readiness.hpp)
 //   down-signal       the signal that stops the service instead of TERM
 //   timeout-finish    milliseconds after which a running ./finish is killed
-// and, without an s6 equivalent:
-//   restart-limit     "N T": after N exits within T seconds the service is
-//                     left down (want down), as if `sv down` had been given
-//   restart-backoff   "FIRST MAX": milliseconds before a restart, doubling
-//                     with each exit up to MAX, back to FIRST once a run
-//                     lasted MAX or longer
+// and, without an s6 equivalent: restart-limit and restart-backoff
+// (restart_policy.hpp), health-check (health.hpp) and essential (below).
 
 namespace runsv {
 
@@ -31,5 +33,26 @@ std::optional<int> parse_signal(std::string_view text);
 
 // The signal in the file `path` (down-signal), or SIGTERM.
 int down_signal(const char* path);
+
+// s6's timeout-finish: a ./finish running longer is killed.
+class finish_limit {
+ public:
+  explicit finish_limit(boost::asio::io_context& io) : timer_(io) {}
+  // ./finish started as `pid`.
+  void started(pid_t pid);
+  // ./finish ended.
+  void cancel() {
+    pid_ = 0;
+    timer_.cancel();
+  }
+
+ private:
+  boost::asio::steady_timer timer_;
+  pid_t pid_ = 0;  // the ./finish to kill; 0 once it ended
+};
+
+// A service marked with an `essential` file that ends for good (down while
+// wanted down) ends its container, with ./run's exit status.
+void essential_ended(int run_wait);
 
 }  // namespace runsv

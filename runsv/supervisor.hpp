@@ -1,8 +1,7 @@
 #pragma once
 
-#include <chrono>
-#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
@@ -10,11 +9,16 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "service.hpp"
-#include "supervise/spawn.hpp"
+#include "core.hpp"
+#include "extensions.hpp"
+#include "health.hpp"
+#include "readiness.hpp"
+#include "supervise/fd.hpp"
 
 // runsv: supervises S/run and the optional S/log/run
-// (spec/runsv.md, spec/supervise-protocol.md).
+// (spec/runsv.md, spec/supervise-protocol.md). The supervisor owns the
+// files, the FIFOs, the children and the timers; it feeds what happens to
+// the state machine (core.hpp) and performs the actions it returns.
 
 namespace runsv {
 
@@ -31,78 +35,52 @@ class supervisor {
   int run();
 
  private:
+  // The files and descriptors of one service.
   struct slot {
-    service svc;
+    std::string dir;  // "supervise" or "log/supervise"
+    supervise::fd lock;
+    supervise::fd control_writer;
+    supervise::fd ok;
     std::unique_ptr<boost::asio::posix::stream_descriptor> control;
     std::unique_ptr<boost::asio::steady_timer> throttle;
-    std::unique_ptr<boost::asio::posix::stream_descriptor> ready;  // notification-fd's read end
-    std::unique_ptr<boost::asio::steady_timer> finish_timer;       // timeout-finish
   };
 
+  // setup.cpp
   void setup();
-  void setup_log_dir();
+  bool find_log_dir();
+  void make_dirs();
   void open_fifos(slot& s);
-  void arm_control(slot& s);
+
+  slot& slot_of(which w) noexcept { return w == which::main ? main_ : log_; }
+  void arm_control(which w);
   void arm_signals();
-  void on_term();
-
-  void on_control(slot& s);
-  void on_child_exit();
-  void apply(slot& s, char command);
+  void on_control(which w);
   void settle();
-  bool exit_check();
-  void start_needed();
-
-  void start(slot& s);
-  void spawn_child(slot& s);
-  void start_or_throttle(slot& s);
-  bool may_start(const slot& s) const;
-  void stop(slot& s, bool term, std::function<void()> then = {});
-  void signal_child(slot& s, char command, int sig, std::function<void()> then = {});
-  // Runs the main service's control/COMMAND if it is there and executable,
-  // then `then(replaced)`: replaced is true when the script exited 0, so the
-  // default action is skipped. Without a script `then` runs at once; with
-  // one it runs once the script is reaped (script_ended).
-  void custom_control(char command, std::function<void(bool)> then);
-  void script_ended(int wait_status);
-  void child_exited(slot& s, int wait_status);
-  void throttle(slot& s, std::chrono::milliseconds delay);
-  std::chrono::milliseconds restart_policy(slot& s);
-  void write_policy(const std::string& text);
-  void essential_ended(int run_wait);
-  void watch_readiness(slot& s, supervise::spawn_spec& spec);
-  void arm_readiness(slot& s);
-  void not_ready(slot& s);
-  void limit_finish(slot& s, pid_t pid);
-  void arm_health();
-  void health_result(int wait_status);
-  void health_failed();
-  void update(service& svc);
+  // Reaps every child that ended and tells the core.
+  void reap();
+  // Performs `list` in order; what an action gives back (a pid, a script
+  // that is not there) goes to the core at once, and the actions that
+  // answer come before the rest of the list.
+  void dispatch(actions list);
+  actions perform(const action& a);
+  actions spawn(which w, bool finish, int last_wait);
+  actions run_control(char command);
+  exit_facts facts_for(pid_t pid, int wait_status);
 
   std::string dir_;
   std::string prefix_;  // "runsv S"
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
+  std::optional<core> core_;
   slot main_;
   slot log_;
-  bool has_log_ = false;
-  bool log_told_to_exit_ = false;
   supervise::fd logpipe_read_;
   supervise::fd logpipe_write_;
-  bool done_ = false;
-  // A running control/X of the main service and what follows it. Meanwhile
-  // the main service's control bytes stay in its FIFO (control_parked_),
-  // a TERM waits (term_pending_) and the main service is not started.
-  struct control_script {
-    pid_t pid = 0;
-    std::function<void(bool)> then;
-  };
-  control_script script_;
-  bool control_parked_ = false;
-  bool term_pending_ = false;
-  std::unique_ptr<boost::asio::steady_timer> health_timer_;  // health-check
-  pid_t health_pid_ = 0;
-  long health_failures_ = 0;
+  pid_t script_pid_ = 0;      // a running control/X
+  bool control_parked_ = false;  // the main FIFO waits for its end
+  readiness readiness_;
+  health_check health_;
+  finish_limit finish_limit_;
 };
 
 // Parses argv and runs; returns the exit code.
