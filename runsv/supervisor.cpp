@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <deque>
+#include <limits>
 
 #include <boost/asio/post.hpp>
 
@@ -42,7 +43,7 @@ supervisor::supervisor(std::string dir)
                 const auto& m = core_->service(which::main);
                 return m.running() ? m.status.pid : 0;
               },
-              [this] { return core_->has_log() ? logpipe_write_.get() : -1; }),
+              [this] { return child_stdout(); }),
       finish_limit_(io_) {
   main_.dir = "supervise";
   log_.dir = "log/supervise";
@@ -214,7 +215,7 @@ actions supervisor::spawn(which w, bool finish, int last_wait) {
     spec.chdir_failed = "unable to change directory to ./log";
     spec.fd_failed = "unable to setup filedescriptor for ./log/run";
   } else {
-    spec.stdout_fd = core_->has_log() ? logpipe_write_.get() : -1;
+    spec.stdout_fd = child_stdout();
     if (finish) {
       auto args = finish_args_of(last_wait);
       spec.argv = {"./finish", args.exit_code, args.signal};
@@ -254,7 +255,7 @@ actions supervisor::run_control(char command) {
   spec.argv = {path};
   spec.prefix = prefix_;
   spec.reset_signals = {SIGCHLD, SIGTERM};
-  spec.stdout_fd = core_->has_log() ? logpipe_write_.get() : -1;
+  spec.stdout_fd = child_stdout();
   spec.exec_failed = "unable to run control/?";
   spec.fd_failed = "unable to setup stdout for " + path;
   pid_t pid = supervise::spawn(spec);
@@ -264,6 +265,19 @@ actions supervisor::run_control(char command) {
   }
   script_pid_ = pid;
   return {};
+}
+
+// What the main service's children get as stdout: the log pipe when there
+// is a log service, else runsv's own. Once runsv closed the log pipe (want
+// exit, waiting for the log service to end) runit still hands its closed
+// descriptor on: a ./run started then (after a 'u') fails with "unable to
+// setup filedescriptor for ./run: file descriptor not open" and is
+// restarted each second, like any ./run that exits at once. A descriptor
+// number that is never open gives the same EBADF.
+int supervisor::child_stdout() const noexcept {
+  if (!core_->has_log()) return -1;
+  if (logpipe_write_) return logpipe_write_.get();
+  return std::numeric_limits<int>::max();
 }
 
 int main(int argc, char** argv) {

@@ -66,6 +66,7 @@ class supervisor {
   actions spawn(which w, bool finish, int last_wait);
   actions run_control(char command);
   exit_facts facts_for(pid_t pid, int wait_status);
+  int child_stdout() const noexcept;
 
   std::string dir_;
   std::string prefix_;  // "runsv S"
