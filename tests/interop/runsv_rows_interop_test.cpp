@@ -1,6 +1,7 @@
 // Every row of tests/data/runsv_transitions.tsv replayed on Debian's runsv
 // and on ours, side by side: the row's service is made twice, both runsv
 // get the setup bytes and then the row's byte, and after each byte both
+// (or the row's event: TERM to runsv, KILL to the process in supervise/pid)
 // must show what runsv's core in its simulated world shows
 // (test::runsv_world); after the last, what the row's last column says.
 // This is what derives the table from Debian's runsv: a row that Debian's
@@ -8,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <memory>
 #include <string>
 #include <vector>
@@ -122,7 +124,16 @@ bool replay(const transition_row& row) {
   for (char b : row.setup + row.byte) {
     world.send(b);
     sent += b;
-    for (side* s : {&debian, &ours}) send_control(s->f.svc, std::string(1, b));
+    for (side* s : {&debian, &ours}) {
+      if (b == 'T') {
+        s->rs->proc().signal(SIGTERM);
+      } else if (b == 'K') {
+        auto st = read_status(s->f.svc);
+        if (st && st->pid != 0) ::kill(static_cast<pid_t>(st->pid), SIGKILL);
+      } else {
+        send_control(s->f.svc, std::string(1, b));
+      }
+    }
     if (!expect(world.seen())) return false;
   }
   CHECK(world.seen() == row.seen);

@@ -37,13 +37,17 @@ runsv_config parse_config(const std::string& text);
 struct transition_row {
   std::string config;   // e.g. "c1 k0 log"
   std::string setup;    // control bytes sent first ("" for none)
-  char byte = 0;        // the byte under test
+  char byte = 0;        // the byte (or event_bytes event) under test
   std::string actions;  // the core's actions for the byte, "; "-separated
   std::string seen;     // the observation afterwards
 };
 
 // The control bytes runit knows, in the order the rows use.
 inline constexpr const char* control_bytes = "udotkpchaiq12x";
+// The other events of the rows, written as bytes that are no control byte:
+// 'T' is a TERM to runsv, 'K' a KILL to the process that supervise/pid names
+// (nothing when it names none).
+inline constexpr const char* event_bytes = "TK";
 
 std::string transitions_path();
 std::vector<transition_row> load_transitions();

@@ -56,7 +56,9 @@ runsv_world::runsv_world(const runsv_config& cfg)
 }
 
 void runsv_world::send(char byte, std::vector<std::string>* trace) {
-  dispatch(core_.control(which::main, byte), trace);
+  if (byte == 'T') dispatch(core_.term(), trace);
+  else if (byte == 'K') deliver(written_main_.pid, SIGKILL);
+  else dispatch(core_.control(which::main, byte), trace);
   quiesce(trace);
 }
 

@@ -32,8 +32,9 @@ struct sim_child {
 class runsv_world {
  public:
   explicit runsv_world(const runsv_config& cfg);
-  // The byte to the main service, then everything that follows it until
-  // nothing is left to happen; the core's actions are added to `trace`.
+  // The byte to the main service (or the event of event_bytes), then
+  // everything that follows it until nothing is left to happen; the core's
+  // actions are added to `trace`.
   void send(char byte, std::vector<std::string>* trace = nullptr);
   // The observation, in the rows' format.
   std::string seen() const;

@@ -71,7 +71,8 @@ TEST_CASE("runsv's core does what each row of the transition table says", "[unit
   if (const char* out = std::getenv("RUNSV_ROWS_WRITE")) {
     std::vector<test::transition_row> rows;
     for (const auto& st : start_states())
-      for (const char* b = test::control_bytes; *b; ++b) rows.push_back(compute(st.config, st.setup, *b));
+      for (const std::string& bytes : {std::string(test::control_bytes), std::string(test::event_bytes)})
+        for (char b : bytes) rows.push_back(compute(st.config, st.setup, b));
     test::save_transitions(out, rows);
     WARN("wrote " << rows.size() << " rows to " << out);
     return;
@@ -86,7 +87,7 @@ TEST_CASE("runsv's core does what each row of the transition table says", "[unit
   }
 }
 
-TEST_CASE("the transition table covers every control byte in every start state", "[unit][runsv][rows]") {
+TEST_CASE("the transition table covers every control byte and event in every start state", "[unit][runsv][rows]") {
   auto rows = test::load_transitions();
   std::map<std::string, std::string> bytes;  // config + setup -> bytes seen
   for (const auto& r : rows) bytes[r.config + " / " + r.setup] += r.byte;
@@ -94,7 +95,7 @@ TEST_CASE("the transition table covers every control byte in every start state",
     INFO("config \"" << st.config << "\", setup \"" << st.setup << "\"");
     auto& b = bytes[st.config + " / " + st.setup];
     std::sort(b.begin(), b.end());
-    std::string want = test::control_bytes;
+    std::string want = std::string(test::control_bytes) + test::event_bytes;
     std::sort(want.begin(), want.end());
     CHECK(b == want);
   }
