@@ -13,7 +13,7 @@ BUILD_PACKAGES=(cmake g++ ninja-build libboost-dev libfmt-dev)
 # implementation (/usr/bin/sv, /usr/bin/runsv), ps/pgrep, readelf/nm, groff
 # (the man pages must render without warnings), unshare/nsenter/mount for
 # the PID 1 and disk-full tests, busybox-static for the minimal-image test.
-TEST_PACKAGES=("${BUILD_PACKAGES[@]}" catch2 runit procps binutils groff-base util-linux mount busybox-static)
+TEST_PACKAGES=("${BUILD_PACKAGES[@]}" catch2 runit procps binutils groff-base util-linux mount busybox-static perl-base)
 
 # Prints "SCRIPT: MESSAGE" to stderr.
 say() {
