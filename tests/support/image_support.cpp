@@ -158,13 +158,12 @@ void image::build_root() {
   REQUIRE(applets > 100);
   REQUIRE(exists(r + "/bin/sh"));
 
-  // Our static binaries, in Debian's places.
+  // Our multi-call static binary, linked under runit's names in Debian's places.
   const std::string s = STATIC_BINDIR;
-  copy_file(s + "/runit/runit", r + "/sbin/runit", 0755);
-  copy_file(s + "/runit/runit-init", r + "/sbin/runit-init", 0755);
-  for (const char* p : {"runsv", "runsvdir", "sv", "svlogd", "chpst"})
-    copy_file(s + "/" + p + "/" + p, r + "/usr/bin/" + p, 0755);
-  for (const char* p : {"runsvchdir", "utmpset"}) copy_file(s + "/" + p + "/" + p, r + "/usr/sbin/" + p, 0755);
+  copy_file(s + "/multicall/runit-multi", r + "/sbin/runit-multi", 0755);
+  for (const char* p : {"runit", "runit-init"}) link("runit-multi", r + "/sbin/" + p);
+  for (const char* p : {"runsv", "runsvdir", "sv", "svlogd", "chpst"}) link("/sbin/runit-multi", r + "/usr/bin/" + p);
+  for (const char* p : {"runsvchdir", "utmpset"}) link("/sbin/runit-multi", r + "/usr/sbin/" + p);
   for (const char* p : {"envdir", "envuidgid", "pgrphack", "setlock", "setuidgid", "softlimit"})
     link("chpst", r + "/usr/bin/" + p);
 
