@@ -10,6 +10,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <set>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,6 +68,19 @@ std::optional<std::uint64_t> context_switches(pid_t pid) {
   return total;
 }
 
+std::optional<std::uint64_t> cpu_ticks(pid_t pid) {
+  auto text = read_file("/proc/" + std::to_string(pid) + "/stat");
+  if (!text) return std::nullopt;
+  auto close = text->rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  // After the command: state (field 3) ... utime (14), stime (15).
+  unsigned long long utime = 0, stime = 0;
+  if (std::sscanf(text->c_str() + close + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+                  &stime) != 2)
+    return std::nullopt;
+  return utime + stime;
+}
+
 std::vector<pid_t> children_of(pid_t parent) {
   std::vector<pid_t> out;
   DIR* d = ::opendir("/proc");
@@ -93,6 +107,39 @@ std::string read_link(const std::string& path) {
   char buf[4096];
   ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
   return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
+bool inotify_watches(pid_t pid, const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == -1) return false;
+  char ino[32];
+  std::snprintf(ino, sizeof ino, " ino:%lx ", static_cast<unsigned long>(st.st_ino));
+  std::string fds = "/proc/" + std::to_string(pid) + "/fdinfo";
+  DIR* d = ::opendir(fds.c_str());
+  if (!d) return false;
+  bool found = false;
+  while (dirent* ent = ::readdir(d)) {
+    if (ent->d_name[0] == '.') continue;
+    auto text = read_file(fds + "/" + ent->d_name);
+    if (!text) continue;
+    for (std::size_t at = text->find("inotify wd:"); at != std::string::npos && !found;
+         at = text->find("inotify wd:", at + 1)) {
+      auto end = text->find('\n', at);
+      found = text->substr(at, end == std::string::npos ? std::string::npos : end - at).find(ino) !=
+              std::string::npos;
+    }
+    if (found) break;
+  }
+  ::closedir(d);
+  return found;
+}
+
+std::size_t count_of(std::string_view text, std::string_view needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); !needle.empty() && at != std::string_view::npos;
+       at = text.find(needle, at + needle.size()))
+    ++n;
+  return n;
 }
 
 void kill_tree(pid_t root) noexcept {

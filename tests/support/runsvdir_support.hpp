@@ -39,10 +39,18 @@ std::vector<std::string> proc_cmdline(pid_t pid);
 std::optional<std::uint64_t> context_switches(pid_t pid);
 // Live (non-zombie) processes whose parent is `parent`, by scanning /proc.
 std::vector<pid_t> children_of(pid_t parent);
+// User + system CPU time of PID in clock ticks, nullopt if gone.
+std::optional<std::uint64_t> cpu_ticks(pid_t pid);
 // True while pid exists and is not a zombie.
 bool alive(pid_t pid);
 // The target of a symlink (e.g. /proc/PID/cwd), "" if unreadable.
 std::string read_link(const std::string& path);
+
+// True if one of pid's inotify descriptors watches the inode of `path`
+// (its /proc/PID/fdinfo lists each watch with the inode in hex).
+bool inotify_watches(pid_t pid, const std::string& path);
+// Non-overlapping occurrences of `needle` in `text`.
+std::size_t count_of(std::string_view text, std::string_view needle);
 
 // Every process below `root` is stopped (SIGSTOP, top-down, until the tree
 // no longer grows), then all of them and root are SIGKILLed. Never by name.

@@ -241,3 +241,38 @@ TEST_CASE("runsvchdir with fd 0, 1 or 2 closed still switches, or fails with 111
     CHECK(f.link("current") == "single");
   }
 }
+
+TEST_CASE("after a runsvchdir switch runsvdir is idle again", "[runsvchdir][runsvdir][inotify][idle]") {
+  runsvdir_tree tree(runsv_under_test());
+  const std::string base = tree.root() + "/base";
+  make_dir(base);
+  make_dir(base + "/default");
+  make_dir(base + "/single");
+  std::string staged_d = tree.stage_service("d");
+  REQUIRE(::rename(staged_d.c_str(), (base + "/default/d").c_str()) == 0);
+  REQUIRE(::symlink("default", (base + "/current").c_str()) == 0);
+  runsvdir_instance rd(tree, {base + "/current"});
+  rd.wait_runsv("d");
+  spawn_options o;
+  o.env = {"RUNSVDIR=" + base};
+  auto r = run({runsvchdir_under_test(), "single"}, o);
+  REQUIRE(r.status.exit_code() == 0);
+  std::string staged = tree.stage_service("s");
+  REQUIRE(::rename(staged.c_str(), (base + "/single/s").c_str()) == 0);
+  rd.wait_runsv("s");
+  wait_stat(base + "/single/s", "run\n");
+  // Each watch given up at the switch must not set off another switch: a
+  // runsvdir that keeps rewatching uses a CPU for nothing.
+  std::uint64_t last = cpu_ticks(rd.pid()).value_or(0);
+  wait_until(
+      [&] {
+        std::uint64_t now = cpu_ticks(rd.pid()).value_or(0);
+        bool same = now == last;
+        last = now;
+        return same;
+      },
+      "runsvdir to stop using CPU");
+  bool idle = holds_for([&] { return cpu_ticks(rd.pid()).value_or(0) == last; }, 1000ms);
+  INFO("CPU ticks " << last << " then " << cpu_ticks(rd.pid()).value_or(0));
+  CHECK(idle);
+}
