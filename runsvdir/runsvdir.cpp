@@ -69,7 +69,6 @@ int scanner::run() {
   original_dir_ = supervise::open_fd(".", O_RDONLY | O_CLOEXEC);
   if (!original_dir_)
     throw supervise::fatal_error{exit_fatal, "unable to open current directory", errno};
-  ensure_fd_room();
   arm_signals();
   int fd = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
   if (fd >= 0) {
@@ -212,6 +211,9 @@ int main(int argc, char** argv) {
   if (!opt) return supervise::usage(argv[0] ? argv[0] : "runsvdir", "[-P] dir", exit_usage);
   std::string prefix = "runsvdir " + opt->dir;
   return supervise::run_main(prefix, [&] {
+    // Before the scanner: its io_context, signal set and timers take
+    // descriptors as they are made.
+    ensure_fd_room();
     scanner s(std::move(*opt));
     return s.run();
   }, exit_fatal);
