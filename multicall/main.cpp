@@ -62,6 +62,13 @@ int main(int argc, char** argv) {
   }
   for (const auto& p : programs)
     if (name == p.name) return p.main(argc, argv);
+  // chpst drops one leading d from its name (denvdir is envdir, dchpst is
+  // chpst): those names are chpst's here too.
+  if (name.size() > 1 && name.front() == 'd') {
+    std::string_view rest = name.substr(1);
+    for (const auto& p : programs)
+      if (p.main == chpst::main && rest == p.name) return chpst::main(argc, argv);
+  }
   // Any other name is sv's: a link named after a service in /etc/init.d
   // makes sv an LSB init script (sv.8, LSB INIT SCRIPTS).
   return sv::main(argc, argv);

@@ -151,8 +151,9 @@ TEST_CASE("std fds: chpst -0 or -1 on an already closed descriptor fails as Debi
 }
 
 TEST_CASE("std fds: chpst gives its program a closed descriptor closed, as Debian's chpst", "[e2e][std-fds][chpst]") {
-  const std::string probe = runnable_by_all(std::string(CHPST_BIN).substr(0, std::string(CHPST_BIN).rfind('/')) +
-                                            "/chpst_probe");
+  // The probe is built next to this tree's chpst.
+  const std::string built = RUNIT_BUILT_CHPST;
+  const std::string probe = runnable_by_all(built.substr(0, built.rfind('/')) + "/chpst_probe");
   const std::vector<std::string> expected{"fd0=closed fd1=open fd2=open\n", "fd0=open fd1=closed fd2=open\n",
                                           "fd0=open fd1=open fd2=closed\n"};
   for (int fd : std_fds) {

@@ -7,6 +7,8 @@
 #include <sys/types.h>
 #include <vector>
 
+#include "programs.hpp"
+
 // Spawning a program with its stdout and stderr captured through pipes, and
 // collecting its exit status. A process object never leaves its child behind:
 // if it is destroyed before the child was reaped, the child is SIGKILLed.

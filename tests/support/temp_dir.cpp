@@ -116,23 +116,28 @@ std::string runnable_by_all(const std::string& path) {
   // destroyed with the other statics when the test process exits.
   static std::unique_ptr<temp_dir> dir;
   static std::map<std::string, std::string> copies;
+  if (auto it = copies.find(path); it != copies.end()) return it->second;
   std::error_code ec;
   std::string real = std::filesystem::canonical(path, ec);
   if (ec) FAIL("runnable_by_all: " << path << ": " << ec.message());
-  if (auto it = copies.find(real); it != copies.end()) return it->second;
   if (!dir) {
     dir = std::make_unique<temp_dir>("runit-test-bin");
     if (::chmod(dir->path().c_str(), 0755) != 0) FAIL(errno_text("chmod " + dir->path()));
   }
   auto data = read_file(real);
   if (!data) FAIL(errno_text("read " + real));
-  // The same base name as the original (a program may look at its name),
-  // numbered when two originals share one.
-  std::string name = real.substr(real.rfind('/') + 1);
+  // The base name of the path asked for, not of the file it links to: a
+  // program may look at its name (the multi-call binary is chosen by it).
+  // Two paths with one base name get copies in numbered subdirectories.
+  std::string name = path.substr(path.rfind('/') + 1);
   std::string copy = *dir / name;
-  for (int n = 2; exists(copy); ++n) copy = *dir / (std::to_string(n) + "-" + name);
+  for (int n = 2; exists(copy); ++n) {
+    std::string sub = *dir / std::to_string(n);
+    if (::mkdir(sub.c_str(), 0755) != 0 && errno != EEXIST) FAIL(errno_text("mkdir " + sub));
+    copy = sub + "/" + name;
+  }
   write_file(copy, *data, 0755);
-  copies.emplace(real, copy);
+  copies.emplace(path, copy);
   return copy;
 }
 

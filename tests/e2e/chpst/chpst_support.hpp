@@ -15,13 +15,12 @@
 namespace chpst_test {
 
 inline std::string our_chpst() { return CHPST_BIN; }
-inline std::string bindir() {
-  std::string bin = CHPST_BIN;
-  return bin.substr(0, bin.rfind('/'));
-}
-// The static probe, built next to chpst, as a copy that every user can run
-// (the tests run it under other uids; the build tree may be private).
-inline std::string probe() { return test::runnable_by_all(bindir() + "/chpst_probe"); }
+inline std::string dir_of(const std::string& path) { return path.substr(0, path.rfind('/')); }
+inline std::string bindir() { return dir_of(CHPST_BIN); }
+// The static probe, built next to this tree's chpst, as a copy that every
+// user can run (the tests run it under other uids; the build tree may be
+// private).
+inline std::string probe() { return test::runnable_by_all(dir_of(RUNIT_BUILT_CHPST) + "/chpst_probe"); }
 // Our chpst, as a copy that every user can run: for a chpst started as another user.
 inline std::string our_chpst_for_all() { return test::runnable_by_all(our_chpst()); }
 // The personality links the build creates next to chpst (envdir -> chpst ...).
