@@ -1,21 +1,18 @@
 #include "logdir.hpp"
 
 #include <cerrno>
-#include <csignal>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <vector>
 
 #include "options.hpp"
 #include "supervise/fatal.hpp"
-#include "supervise/spawn.hpp"
 #include "supervise/tai64.hpp"
 
 namespace svlogd {
@@ -171,6 +168,7 @@ void logdir::open_current() {
                         0600)) == -1)
     pause("unable to open current", errno);
   current_ = supervise::fd(fd);
+  unsynced_ = 0;
   while (::fchmod(current_.get(), 0644) == -1) pause("unable to set mode of current", errno);
 }
 
@@ -199,45 +197,6 @@ void logdir::close() {
   cfg_.processor.clear();
   // A running processor is forgotten, as runit does: its exit is ignored.
   processor_ = 0;
-}
-
-void logdir::emit(std::string_view data) {
-  const unsigned long smax = cfg_.size;
-  if (!smax) {
-    pending_.append(data);
-    size_ += data.size();
-    return;
-  }
-  while (!data.empty()) {
-    if (size_ >= smax) rotate();
-    std::size_t n = data.size();
-    if (n > smax - size_) n = smax - size_;
-    pending_.append(data.substr(0, n));
-    size_ += n;
-    data.remove_prefix(n);
-    // runit's check after each write; smax - len wraps when smax < len.
-    if (pending_.back() == '\n' && size_ >= smax - set_.linelen) rotate();
-  }
-}
-
-void logdir::flush() {
-  if (pending_.empty() || !current_) return;
-  write_current(pending_);
-  pending_.clear();
-}
-
-void logdir::write_current(std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(current_.get(), data.data(), data.size());
-    if (n >= 0) {
-      data.remove_prefix(static_cast<std::size_t>(n));
-      continue;
-    }
-    int err = errno;
-    if (err == EINTR) continue;
-    if (err == ENOSPC && cfg_.min < cfg_.num && delete_for_space()) continue;
-    pause("unable to write to current", err);
-  }
 }
 
 // The disk is full: remove the oldest rotated log (any suffix) while more
@@ -294,8 +253,7 @@ void logdir::rotate() {
   double now = wall_now();
   if (cfg_.timeout && now >= deadline_) deadline_ = now + static_cast<double>(cfg_.timeout);
   if (size_ == 0) return;
-  write_current(pending_);
-  pending_.clear();
+  flush();
   while (::fsync(current_.get()) == -1 && errno != EINVAL) pause("unable to fsync current logfile", errno);
   while (::fchmod(current_.get(), 0744) == -1) pause("unable to set mode of current", errno);
   current_.close();
@@ -308,6 +266,7 @@ void logdir::rotate() {
     pause("unable to create new current", errno);
   current_ = supervise::fd(fd);
   size_ = 0;
+  unsynced_ = 0;
   while (::fchmod(current_.get(), 0644) == -1) pause("unable to set mode of current", errno);
   prune();
   if (!cfg_.processor.empty()) {
@@ -320,79 +279,6 @@ double logdir::rotate_if_due(double now) {
   if (!dir_ || !cfg_.timeout) return 0;
   if (now >= deadline_) rotate();
   return deadline_;
-}
-
-void logdir::start_processor() {
-  if (processor_) {
-    supervise::warn(prog, "processor already running: " + name_);
-    return;
-  }
-  const std::string input = processing_ + ".u";
-  const std::string what = ": " + name_;
-  supervise::spawn_spec spec;
-  spec.argv = {"sh", "-c", cfg_.processor};
-  spec.path = "/bin/sh";
-  spec.chdir_fd = dir_.get();
-  auto open = [&](std::string path, int flags, int target, const char* failed) {
-    supervise::spawn_open o;
-    o.path = std::move(path);
-    o.flags = flags;
-    o.target = target;
-    o.failed = failed + what;
-    return o;
-  };
-  spec.opens.push_back(open(input, O_RDONLY | O_NONBLOCK, 0, "unable to open input for processor"));
-  spec.opens.push_back(open(processing_ + ".t", O_WRONLY | O_NONBLOCK | O_TRUNC | O_CREAT, 1,
-                            "unable to open output for processor"));
-  auto state = open("state", O_RDONLY | O_NONBLOCK, 4, "unable to open state for processor");
-  state.create_if_missing = true;
-  state.create_failed = "unable to create empty state for processor" + what;
-  spec.opens.push_back(std::move(state));
-  spec.opens.push_back(open("newstate", O_WRONLY | O_NONBLOCK | O_TRUNC | O_CREAT, 5,
-                            "unable to open newstate for processor"));
-  spec.reset_signals = {SIGTERM, SIGALRM, SIGHUP, SIGCHLD};
-  if (set_.verbose) spec.announce = "svlogd: info: processing: " + name_ + "/" + input + "\n";
-  spec.prefix = prog;
-  spec.exec_failed = "unable to run processor" + what;
-  spec.chdir_failed = "unable to open input for processor" + what;
-  spec.fd_failed = "unable to move filedescriptor for processor" + what;
-  spec.exit_code = exit_fatal;
-  pid_t pid;
-  while ((pid = supervise::spawn(spec)) == -1) pause("unable to fork for processor", errno);
-  processor_ = pid;
-}
-
-void logdir::processor_exited(int wait_status) {
-  processor_ = 0;
-  const std::string t = processing_ + ".t", s = processing_ + ".s", u = processing_ + ".u";
-  // runit takes wait_status >> 8: a processor killed by a signal succeeded.
-  if ((wait_status >> 8) != 0) {
-    supervise::warn(prog, "processor failed, restart: " + name_);
-    ::unlinkat(dir_.get(), t.c_str(), 0);
-    start_processor();
-    return;
-  }
-  while (::renameat(dir_.get(), t.c_str(), dir_.get(), s.c_str()) == -1)
-    pause("unable to rename processed", errno);
-  while (::fchmodat(dir_.get(), s.c_str(), 0744, 0) == -1) pause("unable to set mode of processed", errno);
-  if (::unlinkat(dir_.get(), u.c_str(), 0) == -1)
-    supervise::write_stderr("svlogd: warning: unable to unlink: " + name_ + "/" + u + "\n");
-  while (::renameat(dir_.get(), "newstate", dir_.get(), "state") == -1)
-    pause("unable to rename state", errno);
-  info("processed: " + name_ + "/" + s);
-}
-
-void logdir::wait_processor() {
-  while (processor_) {
-    int ws = 0;
-    pid_t r = ::waitpid(processor_, &ws, 0);
-    if (r == -1) {
-      if (errno == EINTR) continue;
-      pause("error waiting for processor", errno);
-      continue;
-    }
-    processor_exited(ws);
-  }
 }
 
 }  // namespace svlogd

@@ -2,11 +2,8 @@
 
 #include <cerrno>
 #include <csignal>
-#include <cstring>
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,8 +16,6 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 
-#include "pattern.hpp"
-#include "stamp.hpp"
 #include "supervise/fatal.hpp"
 
 namespace svlogd {
@@ -50,18 +45,12 @@ logger::logger(options o)
   if (fd == -1) throw supervise::fatal_error{exit_fatal, "unable to create signalfd", errno};
   signals_ = std::make_unique<asio::posix::stream_descriptor>(io_, fd);
   if (opt_.out_name) {
-    out_on_ = true;
-    if (!opt_.out_name->empty()) out_prefix_ = *opt_.out_name + ": ";
     // A reader that goes away gives EPIPE instead of killing svlogd. Blocked,
     // not ignored: a processor child starts with an empty mask and SIG_DFL.
     sigset_t pipe;
     sigemptyset(&pipe);
     sigaddset(&pipe, SIGPIPE);
     ::sigprocmask(SIG_BLOCK, &pipe, nullptr);
-  }
-  if (opt_.replace) {
-    for (int c = 0; c < 256; ++c) replace_table_[c] = c < 32 || c > 126;
-    for (unsigned char c : opt_.replace_set) replace_table_[c] = true;
   }
   // -b is only checked against -l: reads are read_size whatever it says, so
   // a huge -b costs nothing (runit's alloc() takes it modulo 2^32).
@@ -83,13 +72,7 @@ void logger::open_all(bool startup) {
     any |= d->open(original_dir_.get());
   }
   // With -o, standard output is enough (no directory at all is valid).
-  if (!any && !out_on_) no_dirs();
-}
-
-bool logger::any_dir_open() const {
-  for (const auto& d : dirs_)
-    if (d->is_open()) return true;
-  return false;
+  if (!any && !router_.stdout_on()) no_dirs();
 }
 
 int logger::run() {
@@ -163,152 +146,8 @@ void logger::on_input() {
   }
   timeval tv;
   ::gettimeofday(&tv, nullptr);
-  feed({input_.data(), static_cast<std::size_t>(n)}, tv);
-  flush_all();
-}
-
-void logger::feed(std::string_view data, const timeval& tv) {
-  std::string stamp;
-  if (opt_.stamp != stamp_kind::none) stamp = format_stamp(opt_.stamp, tv) + " ";
-  const std::size_t len = opt_.linelen;
-  while (!data.empty()) {
-    if (!line_.active) {
-      line_.active = true;
-      line_.stamp = stamp;
-      line_.head.clear();
-      line_.head_done = false;
-    }
-    const char* nl = static_cast<const char*>(std::memchr(data.data(), '\n', data.size()));
-    std::size_t seg = nl ? static_cast<std::size_t>(nl - data.data()) : data.size();
-    std::string_view part = data.substr(0, seg);
-    if (!line_.head_done) {
-      std::size_t take = std::min(part.size(), len - line_.head.size());
-      std::size_t at = line_.head.size();
-      line_.head.append(part.substr(0, take));
-      if (opt_.replace)
-        for (std::size_t i = at; i < line_.head.size(); ++i)
-          if (replace_table_[static_cast<unsigned char>(line_.head[i])]) line_.head[i] = opt_.replacement;
-      part.remove_prefix(take);
-      if (line_.head.size() == len) finish_head();
-    }
-    // The rest of a long line goes to the log as it is, without replacement.
-    if (!part.empty()) emit_selected(part);
-    if (!nl) return;
-    if (!line_.head_done) finish_head();
-    emit_selected("\n");
-    line_.active = false;
-    data.remove_prefix(seg + 1);
-  }
-}
-
-// The head is complete: select the line per directory, copy it to stderr and
-// UDP, and queue it for the directories that log it.
-void logger::finish_head() {
-  line_.head_done = true;
-  const bool cut = line_.head.size() == opt_.linelen;
-  if (out_on_) {
-    out_copy_ += line_.stamp;
-    out_copy_ += out_prefix_;
-    out_copy_ += line_.head;
-  }
-  for (auto& dp : dirs_) {
-    logdir& d = *dp;
-    if (!d.is_open()) continue;
-    const config& c = d.cfg();
-    if (!c.rules.empty()) {
-      d.log_selected = true;
-      d.err_selected = false;
-      for (const auto& r : c.rules) {
-        if (!pattern_match(r.pattern, line_.head)) continue;
-        if (r.op == '+') d.log_selected = true;
-        else if (r.op == '-') d.log_selected = false;
-        else if (r.op == 'e') d.err_selected = true;
-        else d.err_selected = false;
-      }
-    }
-    if (d.err_selected) {
-      err_copy_ += line_.stamp;
-      err_copy_ += c.prefix;
-      err_copy_ += line_.head;
-      if (cut) err_copy_ += "...";
-      err_copy_ += '\n';
-    }
-    if (!d.log_selected) continue;
-    if (c.udp.sin_port != 0) send_udp(d, line_.stamp + c.prefix + line_.head + (cut ? "..." : "") + "\n");
-    if (c.udp_only) continue;
-    d.emit(line_.stamp);
-    d.emit(c.prefix);
-    d.emit(line_.head);
-  }
-}
-
-void logger::emit_selected(std::string_view data) {
-  if (out_on_) out_copy_ += data;
-  for (auto& d : dirs_)
-    if (d->is_open() && d->log_selected && !d->cfg().udp_only) d->emit(data);
-}
-
-void logger::send_udp(logdir& d, const std::string& payload) {
-  const config& c = d.cfg();
-  int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (s == -1) {
-    d.emit("warning: no udp socket available: " + line_.stamp + c.prefix + line_.head + "\n");
-    return;
-  }
-  ssize_t n = ::sendto(s, payload.data(), payload.size(), 0, reinterpret_cast<const sockaddr*>(&c.udp),
-                       sizeof c.udp);
-  ::close(s);
-  if (n != static_cast<ssize_t>(payload.size()))
-    d.emit("warning: failure sending through udp: " + payload);
-}
-
-void logger::flush_all() {
-  for (auto& d : dirs_) d->flush();
-  if (!err_copy_.empty()) {
-    supervise::write_all(2, err_copy_);
-    err_copy_.clear();
-  }
-  write_stdout(false);
-}
-
-// -o: one write of this read's complete lines to standard output (a line
-// still open stays queued, so that lines of services sharing the container's
-// stdout do not mix, unless it is longer than a read). Nothing is dropped:
-// EAGAIN waits for room, other errors pause 3 s and retry, as for current;
-// only EPIPE/EBADF (no reader, no stdout) end the copy, with one warning.
-void logger::write_stdout(bool all) {
-  if (!out_on_ || out_copy_.empty()) return;
-  std::size_t n = out_copy_.size();
-  if (!all && out_copy_.back() != '\n') {
-    std::size_t nl = out_copy_.rfind('\n');
-    std::size_t complete = nl == std::string::npos ? 0 : nl + 1;
-    if (n - complete <= read_size) n = complete;
-  }
-  std::string_view data(out_copy_.data(), n);
-  while (!data.empty()) {
-    ssize_t w = ::write(1, data.data(), data.size());
-    if (w >= 0) {
-      data.remove_prefix(static_cast<std::size_t>(w));
-      continue;
-    }
-    int err = errno;
-    if (err == EINTR) continue;
-    if (err == EAGAIN || err == EWOULDBLOCK) {
-      pollfd p{1, POLLOUT, 0};
-      ::poll(&p, 1, -1);
-      continue;
-    }
-    if (err == EPIPE || err == EBADF) {
-      supervise::warn(prog, "unable to write to standard output, stopping the copy", err);
-      out_on_ = false;
-      out_copy_.clear();
-      if (!any_dir_open()) no_dirs();
-      return;
-    }
-    supervise::write_stderr(supervise::diagnostic(prog, "pausing", "unable to write to standard output", err));
-    ::sleep(3);
-  }
-  out_copy_.erase(0, n);
+  router_.feed({input_.data(), static_cast<std::size_t>(n)}, tv);
+  router_.flush();
 }
 
 void logger::arm_signals() {
@@ -347,13 +186,13 @@ void logger::reap() {
 // runit's order before each read (§11.2): flush, ALRM, TERM, HUP, timers.
 void logger::housekeeping() {
   take_signals();
-  flush_all();
+  router_.flush();
   if (got_alrm_) {
     got_alrm_ = false;
     for (auto& d : dirs_) d->rotate();
   }
   if (got_term_ && !draining_) {
-    if (!line_.active) {
+    if (!router_.line_open()) {
       finish();
       return;
     }
@@ -375,20 +214,23 @@ void logger::arm_deadline() {
     if (due) next = std::min(next, due);
   }
   auto wait_ms = static_cast<long>(std::max(next - now, 0.0) * 1000) + 1;
-  deadline_timer_.expires_after(std::chrono::milliseconds(wait_ms));
+  auto at = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+  // Re-arming costs a system call per read: a wake-up that is due no later
+  // does as well (it only runs this housekeeping, which arms the next).
+  if (deadline_armed_ && deadline_timer_.expiry() <= at) return;
+  deadline_armed_ = true;
+  deadline_timer_.expires_at(at);
   deadline_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (!ec && !done_) housekeeping();
+    if (ec) return;  // replaced by a nearer wake-up, which is armed
+    deadline_armed_ = false;
+    if (!done_) housekeeping();
   });
 }
 
 void logger::finish() {
   if (done_) return;
   done_ = true;
-  flush_all();
-  // A long line cut by EOF went out in part, as to the directories: end it,
-  // so that the next writer on a shared stdout starts a line of its own.
-  if (out_on_ && !out_copy_.empty() && out_copy_.back() != '\n') out_copy_ += '\n';
-  write_stdout(true);
+  router_.finish();
   for (auto& d : dirs_) {
     d->wait_processor();
     d->close();
