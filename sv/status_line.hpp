@@ -14,5 +14,8 @@ namespace sv {
 // seconds; `down_file` says whether the service's `down` file exists.
 std::string status_line(const supervise::status& s, std::string_view label,
                         bool down_file, std::int64_t now);
+// The same line appended to `out`.
+void append_status_line(std::string& out, const supervise::status& s, std::string_view label,
+                        bool down_file, std::int64_t now);
 
 }  // namespace sv

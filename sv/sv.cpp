@@ -35,7 +35,7 @@ char want_char(const supervise::status& s) { return static_cast<char>(supervise:
 
 controller::controller(options o, command c) : opt_(std::move(o)), cmd_(std::move(c)) {}
 
-void controller::out(const std::string& text) { buffer_ += text; }
+void controller::out(std::string_view text) { buffer_ += text; }
 
 void controller::report(const char* kind, const std::string& label, const std::string& text) {
   if (json()) last_error_ = text;
@@ -91,8 +91,9 @@ void controller::warning(const std::string& label, const std::string& text, int 
 }
 
 controller::got controller::get_status(const std::string& label, supervise::status& st) {
+  static const std::string here = ".";  // once, not per service
   int err = 0;
-  switch (supervise::probe(".", &err)) {
+  switch (supervise::probe(here, &err)) {
     case supervise::probe_result::running: break;
     case supervise::probe_result::not_running:
       not_running(label);
@@ -101,7 +102,7 @@ controller::got controller::get_status(const std::string& label, supervise::stat
       warning(label, "unable to open supervise/ok", err);
       return got::failed;
   }
-  switch (supervise::read_status(".", st, &err)) {
+  switch (supervise::read_status(here, st, &err)) {
     case supervise::read_result::ok: return got::status;
     case supervise::read_result::open_failed:
       warning(label, "unable to open supervise/status", err);
@@ -160,7 +161,7 @@ void controller::print_status(const std::string& name) {
     lsb_status_ = lsb_exit_unknown;
   } else {
     lsb_status_ = st.pid != 0 ? 0 : lsb_exit_down;
-    out(status_line(st, name, down == 1, now_unix()));
+    append_status_line(buffer_, st, name, down == 1, now_unix());
   }
   print_log_part(name, st);
 }
@@ -187,7 +188,8 @@ void controller::print_log_part(const std::string& name, const supervise::status
     out("\n");
     return;
   }
-  out(status_line(st, "log", down == 1, now_unix()) + "\n");
+  append_status_line(buffer_, st, "log", down == 1, now_unix());
+  out("\n");
 }
 
 // Beyond runit: with -j, status goes into one JSON document printed at the

@@ -56,7 +56,7 @@ class controller {
   bool read_events(int inotify);
   int exit_code() const;
 
-  void out(const std::string& text);
+  void out(std::string_view text);
   // A "KIND: LABEL: TEXT" line, or with -j status TEXT kept for the JSON.
   void report(const char* kind, const std::string& label, const std::string& text);
   bool json() const { return opt_.json && cmd_.status; }

@@ -3,6 +3,8 @@
 #include <array>
 #include <cerrno>
 #include <fcntl.h>
+#include <string>
+#include <string_view>
 #include <unistd.h>
 
 #include "supervise/fd.hpp"
@@ -13,8 +15,17 @@ namespace {
 
 // Non-blocking always: a blocking open of a FIFO without a reader would hang
 // the client forever; O_NONBLOCK turns that into ENXIO.
-fd open_fifo_for_writing(const std::string& path) {
-  return open_fd(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+fd open_fifo_for_writing(const char* path) {
+  return open_fd(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+}
+
+// DIR + REST, in a buffer reused from call to call (valid until the next):
+// sv asks for every service it is given, a thousand at a time.
+const char* path_of(const std::string& dir, std::string_view rest) {
+  thread_local std::string path;
+  path.assign(dir);
+  path += rest;
+  return path.c_str();
 }
 
 void set_err(int* err, int value) {
@@ -24,7 +35,7 @@ void set_err(int* err, int value) {
 }  // namespace
 
 probe_result probe(const std::string& dir, int* err) {
-  fd ok = open_fifo_for_writing(dir + "/supervise/ok");
+  fd ok = open_fifo_for_writing(path_of(dir, "/supervise/ok"));
   if (ok) return probe_result::running;
   if (errno == ENXIO) return probe_result::not_running;
   set_err(err, errno);
@@ -32,7 +43,7 @@ probe_result probe(const std::string& dir, int* err) {
 }
 
 send_result send_control(const std::string& dir, std::string_view bytes, int* err) {
-  fd control = open_fifo_for_writing(dir + "/supervise/control");
+  fd control = open_fifo_for_writing(path_of(dir, "/supervise/control"));
   if (!control) {
     if (errno == ENXIO) return send_result::not_running;
     set_err(err, errno);
@@ -54,7 +65,7 @@ send_result send_control(const std::string& dir, std::string_view bytes, int* er
 }
 
 read_result read_status(const std::string& dir, status& out, int* err) {
-  fd file = open_fd((dir + "/supervise/status").c_str(),
+  fd file = open_fd(path_of(dir, "/supervise/status"),
                     O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (!file) {
     set_err(err, errno);
