@@ -12,8 +12,10 @@ BUILD_PACKAGES=(cmake g++ ninja-build libboost-dev libfmt-dev)
 # Plus what the test suite needs: Catch2, Debian's runit as the reference
 # implementation (/usr/bin/sv, /usr/bin/runsv), ps/pgrep, readelf/nm, groff
 # (the man pages must render without warnings), unshare/nsenter/mount for
-# the PID 1 and disk-full tests, busybox-static for the minimal-image test.
-TEST_PACKAGES=("${BUILD_PACKAGES[@]}" catch2 runit procps binutils groff-base util-linux mount busybox-static perl-base)
+# the PID 1 and disk-full tests, busybox-static for the minimal-image and
+# Docker tests, docker.io (dockerd, containerd, runc and the client; the
+# Docker tests start dockerd themselves when no engine answers).
+TEST_PACKAGES=("${BUILD_PACKAGES[@]}" catch2 runit procps binutils groff-base util-linux mount busybox-static perl-base docker.io)
 
 # Prints "SCRIPT: MESSAGE" to stderr.
 say() {

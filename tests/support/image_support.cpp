@@ -53,7 +53,7 @@ const std::set<std::string> ours = {"runit",    "runit-init", "runsv",     "runs
                                     "svlogd",   "chpst",      "runsvchdir", "utmpset", "envdir",
                                     "envuidgid", "pgrphack",  "setlock",   "setuidgid", "softlimit"};
 
-// This and link() serve only the static tree (STATIC_BINDIR).
+// This serves only the static tree (STATIC_BINDIR).
 [[maybe_unused]] void copy_file(const std::string& from, const std::string& to, mode_t mode) {
   std::error_code ec;
   fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
@@ -62,7 +62,7 @@ const std::set<std::string> ours = {"runit",    "runit-init", "runsv",     "runs
   REQUIRE(::chmod(to.c_str(), mode) == 0);
 }
 
-[[maybe_unused]] void link(const std::string& target, const std::string& path) {
+void link(const std::string& target, const std::string& path) {
   INFO("symlink " << path << " -> " << target);
   REQUIRE(::symlink(target.c_str(), path.c_str()) == 0);
 }
@@ -129,11 +129,11 @@ image::~image() {
 
 std::string image::logs() const { return hardened_ ? dir_ / "varlog" : root() + "/var/log"; }
 
-void image::build_root() {
+void populate_root(const std::string& r) {
 #ifndef STATIC_BINDIR
+  (void)r;
   FAIL("the minimal image needs the static tree: configure with -DRUNIT_CHECK_STATIC=ON");
 #else
-  const std::string r = root();
   if (!exists(busybox)) FAIL("the minimal image needs busybox-static's /bin/busybox: apt-get install busybox-static");
   auto bb = elf_of(busybox);
   REQUIRE(bb);
@@ -143,7 +143,6 @@ void image::build_root() {
   for (const char* d : {"bin", "sbin", "usr", "usr/bin", "usr/sbin", "etc", "dev", "proc", "run", "var", "var/log"})
     make_dir(r + "/" + d);
   make_dir(r + "/tmp", 01777);
-  if (hardened_) make_dir(logs());
 
   // busybox and its applets.
   copy_file(busybox, r + "/bin/busybox", 0755);
@@ -178,13 +177,23 @@ void image::build_root() {
   INFO("copy " << examples);
   REQUIRE(!ec);
   REQUIRE(exists(r + "/etc/runit/1"));
+#endif
+}
 
+void link_supervise_into_run(const std::string& r) {
+  for (const auto& e : fs::directory_iterator(r + "/etc/service")) {
+    const std::string name = e.path().filename().string();
+    link("/run/sv/" + name, e.path().string() + "/supervise");
+    if (fs::is_directory(e.path() / "log")) link("/run/sv/" + name + ".log", e.path().string() + "/log/supervise");
+  }
+}
+
+void image::build_root() {
+  const std::string r = root();
+  populate_root(r);
   if (hardened_) {
-    for (const auto& e : fs::directory_iterator(r + "/etc/service")) {
-      const std::string name = e.path().filename().string();
-      link("/run/sv/" + name, e.path().string() + "/supervise");
-      if (fs::is_directory(e.path() / "log")) link("/run/sv/" + name + ".log", e.path().string() + "/log/supervise");
-    }
+    make_dir(logs());
+    link_supervise_into_run(r);
   }
 
   // /dev: mount points for the binds, and the console.
@@ -193,7 +202,6 @@ void image::build_root() {
   // Opened before PID 1 exists, so its opens for writing never block.
   console_fd_ = ::open((r + "/dev/console").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   REQUIRE(console_fd_ != -1);
-#endif
 }
 
 void image::start(std::vector<std::string> argv) {

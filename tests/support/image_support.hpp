@@ -54,6 +54,16 @@ std::optional<elf_facts> elf_of(const std::string& path);
 // Symlinks are not followed. One line per finding.
 std::vector<std::string> dynamic_leftovers(const std::string& root);
 
+// Makes root (which must not exist) a minimal image: busybox-static and its
+// applets in /bin, our static multi-call binary under runit's names,
+// /etc/passwd, /etc/group, /etc/runit and /etc/service from examples/image/,
+// and empty /dev, /proc, /run, /tmp and /var/log. What both this image and
+// the Docker tests' image hold.
+void populate_root(const std::string& root);
+// Makes each ROOT/etc/service/NAME/supervise (and log/supervise) a symlink to
+// /run/sv/NAME (/run/sv/NAME.log), as examples/Dockerfile.alpine does.
+void link_supervise_into_run(const std::string& root);
+
 // A process of the namespace, seen from outside.
 struct ns_proc {
   pid_t pid = 0;   // host pid
