@@ -2,7 +2,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <climits>
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,6 +24,20 @@ constexpr const char* prog = "svlogd";
 // sharing one standard output do not mix.
 constexpr std::size_t max_held_line = 128 * 1024;
 
+// The bytes of `data` to write at once to a standard output that is not a
+// regular file: a pipe takes a write of at most PIPE_BUF bytes whole, so
+// that the lines of several svlogd sharing it (a container's stdout) cannot
+// mix; a larger write may be split where the pipe fills, and another
+// writer's bytes land inside a line. Whole lines up to PIPE_BUF bytes, or a
+// longer line alone (it cannot be kept whole anyway).
+std::size_t stdout_piece(std::string_view data) {
+  if (data.size() <= PIPE_BUF) return data.size();
+  std::size_t nl = data.substr(0, PIPE_BUF).rfind('\n');
+  if (nl != std::string_view::npos) return nl + 1;
+  nl = data.find('\n', PIPE_BUF);
+  return nl == std::string_view::npos ? data.size() : nl + 1;
+}
+
 // The length of the first line of `block`, with its "\n" (which is there).
 std::size_t line_length(std::string_view block) {
   auto nl = static_cast<const char*>(std::memchr(block.data(), '\n', block.size()));
@@ -35,6 +51,8 @@ router::router(const options& o, std::vector<std::unique_ptr<logdir>>& dirs)
   if (o.out_name) {
     out_on_ = true;
     if (!o.out_name->empty()) out_prefix_ = *o.out_name + ": ";
+    struct stat st;
+    out_whole_ = ::fstat(1, &st) == 0 && S_ISREG(st.st_mode);
   }
   if (replace_) {
     for (int c = 0; c < 256; ++c) replace_table_[c] = c < 32 || c > 126;
@@ -239,9 +257,11 @@ void router::finish() {
   write_stdout(true);
 }
 
-// -o: one write of this read's complete lines to standard output (a line
-// still open stays queued, so that lines of services sharing the container's
-// stdout do not mix, unless it is longer than a read). Nothing is dropped:
+// -o: this read's complete lines to standard output, in one write to a
+// file, else in writes of whole lines of at most PIPE_BUF bytes (a line
+// still open stays queued, so that lines of services sharing the
+// container's stdout do not mix, unless it is longer than a read; see
+// stdout_piece). Nothing is dropped:
 // EAGAIN waits for room, other errors pause 3 s and retry, as for current;
 // only EPIPE/EBADF (no reader, no stdout) end the copy, with one warning.
 void router::write_stdout(bool all) {
@@ -254,7 +274,7 @@ void router::write_stdout(bool all) {
   }
   std::string_view data(out_copy_.data(), n);
   while (!data.empty()) {
-    ssize_t w = ::write(1, data.data(), data.size());
+    ssize_t w = ::write(1, data.data(), out_whole_ ? data.size() : stdout_piece(data));
     if (w >= 0) {
       data.remove_prefix(static_cast<std::size_t>(w));
       continue;

@@ -71,6 +71,7 @@ class router {
   std::string err_copy_;  // a line's stderr copy
   // -o: the standard-output copies not written yet, and "name: ".
   bool out_on_ = false;
+  bool out_whole_ = false;  // stdout is a regular file: one write per read
   std::string out_prefix_;
   std::string out_copy_;
 };
