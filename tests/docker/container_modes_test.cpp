@@ -16,21 +16,14 @@
 #include <regex>
 
 #include "docker_support.hpp"
+#include "example_image.hpp"
 #include "image_support.hpp"
 
 using namespace test;
+using namespace docker_test;
 namespace fs = std::filesystem;
 
 namespace {
-
-bool has(const std::string& text, const std::string& re) {
-  return std::regex_search(text, std::regex(re, std::regex::multiline));
-}
-
-// The services of examples/image and whether each has a logger; oneshot is
-// a task (runs once, then down).
-const std::vector<std::pair<std::string, bool>> example_services = {
-    {"oneshot", false}, {"slowstart", false}, {"ticker", true}};
 
 // An image of a fresh root (populate_root), changed by `edit` before the
 // import, with CMD ["/sbin/runit"].
@@ -50,33 +43,6 @@ class test_image {
   temp_dir dir_{"docker-root"};
   std::optional<docker::image> image_;
 };
-
-std::string state_of(const docker::container& c) {
-  return "docker logs:\n" + c.logs() + "\ndocker inspect: " + c.inspect("{{.State.Status}} exit {{.State.ExitCode}}");
-}
-
-// Waits until `sv status` shows every service of examples/image up (its
-// logger too) and the task run and down; returns it.
-std::string wait_examples_up(const docker::container& c) {
-  std::vector<std::string> patterns;
-  for (const auto& [s, logged] : example_services) {
-    std::string line = s == "oneshot" ? "^down: /etc/service/" + s + R"(: \d+s, normally up)"
-                                      : "^run: /etc/service/" + s + R"(: \(pid \d+\) \d+s)";
-    if (logged) line += R"(; run: log: \(pid \d+\) \d+s)";
-    patterns.push_back(line + "$");
-  }
-  std::string last;
-  wait_until(
-      [&] {
-        auto r = c.exec("sv status /etc/service/*");
-        last = r.out + r.err;
-        return r.status.exit_code() == 0 &&
-               std::all_of(patterns.begin(), patterns.end(), [&](const auto& p) { return has(last, p); });
-      },
-      "every service of examples/image up", docker::long_timeout,
-      [&] { return "sv status:\n" + last + "\n" + state_of(c); });
-  return last;
-}
 
 // `docker stop` (TERM, KILL after 10 s); fails the test unless the
 // container exited by itself before the KILL. Returns its exit code.
@@ -124,7 +90,7 @@ TEST_CASE("runsvdir -P as process 1: docker stop gives every service its TERM an
   check_ticker_got_term(c);
   temp_dir out("docker-sv");
   REQUIRE(c.copy_out("/etc/service", out / "service"));
-  for (const auto& [s, logged] : example_services) {
+  for (const auto& [s, logged, task] : example_services()) {
     INFO("service " << s);
     CHECK(read_file(out / ("service/" + s + "/supervise/stat")) == "down\n");
     if (logged) CHECK(read_file(out / ("service/" + s + "/log/supervise/stat")) == "down\n");

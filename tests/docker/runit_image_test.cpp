@@ -17,12 +17,13 @@
 #include <filesystem>
 #include <optional>
 #include <regex>
-#include <set>
 
 #include "docker_support.hpp"
+#include "example_image.hpp"
 #include "image_support.hpp"
 
 using namespace test;
+using namespace docker_test;
 namespace fs = std::filesystem;
 
 namespace {
@@ -30,27 +31,11 @@ namespace {
 // What the image runs as process 1.
 const std::vector<std::string> pid1 = {"/sbin/runit"};
 
-bool has(const std::string& text, const std::string& re) {
-  return std::regex_search(text, std::regex(re, std::regex::multiline));
-}
-
 std::string json_array(const std::vector<std::string>& words) {
   std::string out = "[";
   for (const auto& w : words) out += (out.size() > 1 ? ",\"" : "\"") + w + "\"";
   return out + "]";
 }
-
-// The services of examples/image, by name.
-std::vector<std::string> example_services() {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(std::string(TEST_SOURCE_DIR) + "/../examples/image/etc/service"))
-    if (e.is_directory()) names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-// Tasks of examples/image: they run once at boot and then stay down.
-const std::set<std::string> tasks = {"oneshot"};
 
 // The image, built from a fresh root and removed at the end.
 class runit_image {
@@ -69,10 +54,6 @@ class runit_image {
   std::optional<docker::image> image_;
 };
 
-std::string state_of(const docker::container& c) {
-  return "docker logs:\n" + c.logs() + "\ndocker inspect: " + c.inspect("{{.State.Status}} exit {{.State.ExitCode}}");
-}
-
 // Waits until `docker exec` answers in the container.
 void wait_exec(const docker::container& c) {
   std::string last;
@@ -85,32 +66,6 @@ void wait_exec(const docker::container& c) {
       "docker exec to answer", docker::long_timeout, [&] { return last + "\n" + state_of(c); });
 }
 
-// Waits until `sv status` inside shows every service of examples/image up
-// (with its log service up too), and every task run and down; returns it.
-std::string wait_services_up(const docker::container& c) {
-  std::vector<std::string> patterns;
-  for (const auto& s : example_services()) {
-    const std::string dir = "/etc/service/" + s;
-    std::string line;
-    if (tasks.count(s)) line = "^down: " + dir + R"(: \d+s, normally up$)";
-    else line = "^run: " + dir + R"(: \(pid \d+\) \d+s)";
-    if (fs::is_directory(std::string(TEST_SOURCE_DIR) + "/../examples/image/etc/service/" + s + "/log"))
-      line += R"(; run: log: \(pid \d+\) \d+s)";
-    patterns.push_back(line + "$");
-  }
-  std::string last;
-  wait_until(
-      [&] {
-        auto r = c.exec("sv status /etc/service/*");
-        last = r.out + r.err;
-        return r.status.exit_code() == 0 &&
-               std::all_of(patterns.begin(), patterns.end(), [&](const auto& p) { return has(last, p); });
-      },
-      "every service of examples/image up (its tasks run and down)", docker::long_timeout,
-      [&] { return "sv status:\n" + last + "\n" + state_of(c); });
-  return last;
-}
-
 }  // namespace
 
 TEST_CASE("run: every service of examples/image comes up under our runit as process 1, and docker exec sv status "
@@ -120,9 +75,11 @@ TEST_CASE("run: every service of examples/image comes up under our runit as proc
   runit_image img;
   docker::container c(img.get());
 
-  const std::string status = wait_services_up(c);
+  const std::string status = wait_examples_up(c);
   INFO("sv status:\n" << status);
-  CHECK(example_services() == std::vector<std::string>{"oneshot", "slowstart", "ticker"});
+  std::vector<std::string> names;
+  for (const auto& s : example_services()) names.push_back(s.name);
+  CHECK(names == std::vector<std::string>{"oneshot", "slowstart", "ticker"});
 
   // From `docker exec`: process 1 is our runit, runsvdir runs stage 2, sv
   // check passes once slowstart is ready, the task ran exactly once.
@@ -151,7 +108,7 @@ TEST_CASE("stop: every service gets its TERM, finish scripts run, and the contai
   docker::require_engine();
   runit_image img;
   docker::container c(img.get());
-  wait_services_up(c);
+  wait_examples_up(c);
 
   // Default stop: TERM to process 1, KILL after 10 s.
   const auto stop = std::chrono::steady_clock::now();
@@ -188,10 +145,9 @@ TEST_CASE("stop: every service gets its TERM, finish scripts run, and the contai
   // Every service and its logger were stopped by their runsv: down.
   REQUIRE(c.copy_out("/run/sv", out / "sv"));
   for (const auto& s : example_services()) {
-    INFO("service " << s);
-    CHECK(read_file(out / ("sv/" + s + "/stat")) == "down\n");
-    if (fs::is_directory(std::string(TEST_SOURCE_DIR) + "/../examples/image/etc/service/" + s + "/log"))
-      CHECK(read_file(out / ("sv/" + s + ".log/stat")) == "down\n");
+    INFO("service " << s.name);
+    CHECK(read_file(out / ("sv/" + s.name + "/stat")) == "down\n");
+    if (s.logged) CHECK(read_file(out / ("sv/" + s.name + ".log/stat")) == "down\n");
   }
 }
 
@@ -239,7 +195,7 @@ awk '$4 == 1 && $3 == "Z" { z++ } $4 == 1 && $3 != "Z" && $2 == "(cat)" { c++ } 
       "no zombie and no orphan left under process 1", docker::long_timeout, [&] { return last + state_of(c); });
 
   // Process 1 is still our runit, and the services went on meanwhile.
-  wait_services_up(c);
+  wait_examples_up(c);
   auto pid1_comm = c.exec("cat /proc/1/comm");
   CHECK(pid1_comm.out == "runit\n");
 }

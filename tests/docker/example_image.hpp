@@ -1,0 +1,71 @@
+#pragma once
+
+// Shared by the Docker tests: the services of examples/image, and waiting
+// until a container shows them all up.
+
+#include <algorithm>
+#include <filesystem>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "docker_support.hpp"
+#include "wait.hpp"
+
+namespace docker_test {
+
+inline bool has(const std::string& text, const std::string& re) {
+  return std::regex_search(text, std::regex(re, std::regex::multiline));
+}
+
+struct example_service {
+  std::string name;
+  bool logged = false;  // has a log/ service
+  bool task = false;    // runs once at boot, then stays down (oneshot)
+};
+
+// The services of examples/image, by name.
+inline std::vector<example_service> example_services() {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(TEST_SOURCE_DIR) / ".." / "examples" / "image" / "etc" / "service";
+  std::vector<example_service> out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (!e.is_directory()) continue;
+    example_service s;
+    s.name = e.path().filename().string();
+    s.logged = fs::is_directory(e.path() / "log");
+    s.task = s.name == "oneshot";
+    out.push_back(s);
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return out;
+}
+
+inline std::string state_of(const test::docker::container& c) {
+  return "docker logs:\n" + c.logs() + "\ndocker inspect: " + c.inspect("{{.State.Status}} exit {{.State.ExitCode}}");
+}
+
+// Waits until `sv status` inside shows every service of examples/image up
+// (its log service too), and every task run and down; returns it.
+inline std::string wait_examples_up(const test::docker::container& c) {
+  std::vector<std::string> patterns;
+  for (const auto& s : example_services()) {
+    const std::string dir = "/etc/service/" + s.name;
+    std::string line = s.task ? "^down: " + dir + R"(: \d+s, normally up)" : "^run: " + dir + R"(: \(pid \d+\) \d+s)";
+    if (s.logged) line += R"(; run: log: \(pid \d+\) \d+s)";
+    patterns.push_back(line + "$");
+  }
+  std::string last;
+  test::wait_until(
+      [&] {
+        auto r = c.exec("sv status /etc/service/*");
+        last = r.out + r.err;
+        return r.status.exit_code() == 0 &&
+               std::all_of(patterns.begin(), patterns.end(), [&](const auto& p) { return has(last, p); });
+      },
+      "every service of examples/image up (its tasks run and down)", test::docker::long_timeout,
+      [&] { return "sv status:\n" + last + "\n" + state_of(c); });
+  return last;
+}
+
+}  // namespace docker_test
