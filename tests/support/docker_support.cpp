@@ -227,6 +227,19 @@ image::image(const std::string& root, const std::vector<std::string>& changes)
   REQUIRE(r.status.exit_code() == 0);
 }
 
+image::image(const dockerfile_build& build) : tag_(unique(':')) {
+  require_engine();
+  std::vector<std::string> args{"build", "--force-rm", "-q", "-f", build.dockerfile, "-t", tag_};
+  for (const auto& a : build.build_args) {
+    args.push_back("--build-arg");
+    args.push_back(a);
+  }
+  args.push_back(build.context);
+  auto r = run(args, 120s);
+  INFO(describe(args, r));
+  REQUIRE(r.status.exit_code() == 0);
+}
+
 image::~image() { run_quietly({"rmi", "-f", tag_}, long_timeout, true); }
 
 container::container(const image& img, const std::vector<std::string>& options,

@@ -37,11 +37,20 @@ run_result run(const std::vector<std::string>& args, std::chrono::milliseconds t
 std::string describe(const std::vector<std::string>& args, const run_result& r);
 
 // An image imported (`docker import`) from a tar of a root directory, with
-// Dockerfile instructions applied (`--change`, e.g. `CMD ["/sbin/runit"]`).
-// The destructor removes it.
+// Dockerfile instructions applied (`--change`, e.g. `CMD ["/sbin/runit"]`),
+// or built from a Dockerfile. The destructor removes it.
+struct dockerfile_build {
+  std::string context;                  // the build context directory
+  std::string dockerfile;               // its path (-f)
+  std::vector<std::string> build_args;  // NAME=VALUE (--build-arg)
+};
+
 class image {
  public:
   image(const std::string& root, const std::vector<std::string>& changes);
+  // An image built from a Dockerfile (`docker build --force-rm`); the base
+  // image it names must be here already (nothing is pulled).
+  explicit image(const dockerfile_build& build);
   ~image();
   image(const image&) = delete;
   image& operator=(const image&) = delete;
