@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
-#include <optional>
 #include <regex>
 
 #include "docker_support.hpp"
@@ -24,25 +23,6 @@ using namespace docker_test;
 namespace fs = std::filesystem;
 
 namespace {
-
-// An image of a fresh root (populate_root), changed by `edit` before the
-// import, with CMD ["/sbin/runit"].
-class test_image {
- public:
-  template <class Edit>
-  explicit test_image(Edit edit) {
-    const std::string root = dir_ / "root";
-    minimal::populate_root(root);
-    edit(root);
-    image_.emplace(root, std::vector<std::string>{R"(CMD ["/sbin/runit"])", "ENV SVDIR=/etc/service",
-                                                  "ENV PATH=/usr/bin:/usr/sbin:/bin:/sbin"});
-  }
-  const docker::image& get() const { return *image_; }
-
- private:
-  temp_dir dir_{"docker-root"};
-  std::optional<docker::image> image_;
-};
 
 // `docker stop` (TERM, KILL after 10 s); fails the test unless the
 // container exited by itself before the KILL. Returns its exit code.
@@ -78,7 +58,7 @@ TEST_CASE("runsvdir -P as process 1: docker stop gives every service its TERM an
   docker::require_engine();
   // No stages: the supervise directories stay in the service directories
   // (nothing makes /run/sv).
-  test_image img([](const std::string&) {});
+  example_image img;
   docker::container c(img.get(), {}, {"/usr/bin/runsvdir", "-P", "/etc/service"});
   wait_examples_up(c);
   REQUIRE(c.exec("cat /proc/1/comm").out == "runsvdir\n");
@@ -107,7 +87,7 @@ TEST_CASE("docker logs: two services logging through svlogd -o NAME show all the
   docker::require_engine();
   constexpr int per_service = 5000;
   const std::vector<std::string> names = {"a", "b"};
-  test_image img([&](const std::string& root) {
+  example_image img([&](const std::string& root) {
     for (const auto& e : fs::directory_iterator(root + "/etc/service")) fs::remove_all(e.path());
     for (const auto& n : names) {
       const std::string dir = root + "/etc/service/" + n;
@@ -162,7 +142,7 @@ TEST_CASE("read-only root: with tmpfs on /run, /tmp and /var/log every service c
           "the exit code file's code (7)",
           "[docker][read-only]") {
   docker::require_engine();
-  test_image img([](const std::string& root) { minimal::link_supervise_into_run(root); });
+  example_image img(minimal::link_supervise_into_run);
   // /run: supervise directories and the exit code file; /tmp: oneshot's
   // and slowstart's files; /var/log: the ticker's logger writes there (a
   // tmpfs, not a volume: it is read back with docker cp before removal).
@@ -189,7 +169,7 @@ TEST_CASE("HUP and INT: docker kill -s HUP and -s INT to runit as process 1, wit
           "ignored and everything keeps running",
           "[docker][signals]") {
   docker::require_engine();
-  test_image img([](const std::string&) {});
+  example_image img;
   docker::container c(img.get());
   wait_examples_up(c);
   auto pids = [&] {
@@ -218,7 +198,7 @@ TEST_CASE("INT with ctrlaltdel: docker kill -s INT to runit as process 1 runs an
           "that makes stopit, then the container halts with the exit code file's code (7)",
           "[docker][signals]") {
   docker::require_engine();
-  test_image img([](const std::string& root) {
+  example_image img([](const std::string& root) {
     write_script(root + "/etc/runit/ctrlaltdel",
                  "echo ctrlaltdel ran\n: >/etc/runit/stopit\nchmod 100 /etc/runit/stopit\n");
   });

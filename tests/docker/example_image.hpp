@@ -5,11 +5,15 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <regex>
 #include <string>
 #include <vector>
 
 #include "docker_support.hpp"
+#include "image_support.hpp"
+#include "temp_dir.hpp"
 #include "wait.hpp"
 
 namespace docker_test {
@@ -40,6 +44,28 @@ inline std::vector<example_service> example_services() {
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   return out;
 }
+
+// What the image runs as process 1 (its CMD).
+inline const std::string example_cmd = R"(["/sbin/runit"])";
+
+// An image of a fresh root (minimal::populate_root: busybox-static,
+// runit-multi, examples/image), changed by `edit` before the import, with
+// example_cmd as its CMD. Removed at the end.
+class example_image {
+ public:
+  explicit example_image(const std::function<void(const std::string& root)>& edit = {}) {
+    const std::string root = dir_ / "root";
+    test::minimal::populate_root(root);
+    if (edit) edit(root);
+    image_.emplace(root, std::vector<std::string>{"CMD " + example_cmd, "ENV SVDIR=/etc/service",
+                                                  "ENV PATH=/usr/bin:/usr/sbin:/bin:/sbin"});
+  }
+  const test::docker::image& get() const { return *image_; }
+
+ private:
+  test::temp_dir dir_{"docker-root"};
+  std::optional<test::docker::image> image_;
+};
 
 inline std::string state_of(const test::docker::container& c) {
   return "docker logs:\n" + c.logs() + "\ndocker inspect: " + c.inspect("{{.State.Status}} exit {{.State.ExitCode}}");

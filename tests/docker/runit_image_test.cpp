@@ -15,7 +15,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <optional>
 #include <regex>
 
 #include "docker_support.hpp"
@@ -27,32 +26,6 @@ using namespace docker_test;
 namespace fs = std::filesystem;
 
 namespace {
-
-// What the image runs as process 1.
-const std::vector<std::string> pid1 = {"/sbin/runit"};
-
-std::string json_array(const std::vector<std::string>& words) {
-  std::string out = "[";
-  for (const auto& w : words) out += (out.size() > 1 ? ",\"" : "\"") + w + "\"";
-  return out + "]";
-}
-
-// The image, built from a fresh root and removed at the end.
-class runit_image {
- public:
-  runit_image() {
-    const std::string root = dir_ / "root";
-    minimal::populate_root(root);
-    minimal::link_supervise_into_run(root);
-    image_.emplace(root, std::vector<std::string>{"CMD " + json_array(pid1), "ENV SVDIR=/etc/service",
-                                                  "ENV PATH=/usr/bin:/usr/sbin:/bin:/sbin"});
-  }
-  const docker::image& get() const { return *image_; }
-
- private:
-  temp_dir dir_{"docker-root"};
-  std::optional<docker::image> image_;
-};
 
 // Waits until `docker exec` answers in the container.
 void wait_exec(const docker::container& c) {
@@ -72,7 +45,7 @@ TEST_CASE("run: every service of examples/image comes up under our runit as proc
           "shows them running",
           "[docker][image]") {
   docker::require_engine();
-  runit_image img;
+  example_image img(minimal::link_supervise_into_run);
   docker::container c(img.get());
 
   const std::string status = wait_examples_up(c);
@@ -99,14 +72,14 @@ TEST_CASE("run: every service of examples/image comes up under our runit as proc
   CHECK(has(r.out, R"(^\d{4}-\d\d-\d\d_\d\d:\d\d:\d\d\.\d{5} (tick \d+ \.+|ticker: started as uid 65534)$)"));
 
   // Docker sees the container running its CMD.
-  CHECK(c.inspect("{{.State.Status}} {{json .Config.Cmd}}") == "running " + json_array(pid1));
+  CHECK(c.inspect("{{.State.Status}} {{json .Config.Cmd}}") == "running " + example_cmd);
 }
 
 TEST_CASE("stop: every service gets its TERM, finish scripts run, and the container exits with the code in the "
           "exit-code file (7), well before Docker's KILL (137)",
           "[docker][image][stop]") {
   docker::require_engine();
-  runit_image img;
+  example_image img(minimal::link_supervise_into_run);
   docker::container c(img.get());
   wait_examples_up(c);
 
@@ -154,7 +127,7 @@ TEST_CASE("stop: every service gets its TERM, finish scripts run, and the contai
 TEST_CASE("zombies: 1000 orphans made by docker exec, re-parented to process 1, are all reaped",
           "[docker][image][zombies]") {
   docker::require_engine();
-  runit_image img;
+  example_image img(minimal::link_supervise_into_run);
   docker::container c(img.get());
   wait_exec(c);
 
