@@ -32,6 +32,9 @@ void after_x_then_u(const std::string& binary) {
   rs.wait_ready();
   wait_stat(f.svc, "run\n");
   wait_stat(f.at("log"), "run\n");
+  // runsv writes "run" once ./run is forked, before its shell has written
+  // its line: a TERM before that would leave no line (it failed so once).
+  wait_until([&] { return f.lines("starts").size() == 1; }, "./run's line in starts", 5s);
   send_control(f.svc, "x");
   wait_stat(f.at("log"), "run, want exit\n", 5s);
   wait_stat(f.svc, "down\n");
