@@ -78,7 +78,8 @@ struct side {
   service_fixture f;
   std::unique_ptr<runsv_instance> rs;
   std::string transcript;
-  std::uint32_t last_pid = 0;  // main pid before the current step
+  std::uint32_t last_pid = 0;        // main pid before the current step
+  std::size_t signals_before = 0;    // lines in ./signals before the current step
 };
 
 std::string first_difference(const std::string& a, const std::string& b) {
@@ -95,6 +96,19 @@ std::string first_difference(const std::string& a, const std::string& b) {
     }
   }
   return a.size() == b.size() ? "none" : "one transcript is a prefix of the other (line " + std::to_string(line) + ")";
+}
+
+// For a failure message: the State and signal lines of /proc/PID/status and
+// the command line of the process.
+std::string describe_pid(std::uint32_t pid) {
+  if (pid == 0) return "none\n";
+  const std::string proc = "/proc/" + std::to_string(pid);
+  std::string out = "pid " + std::to_string(pid) + ":";
+  for (auto& l : read_lines(proc + "/status"))
+    if (l.rfind("State:", 0) == 0 || l.rfind("Sig", 0) == 0 || l.rfind("ShdPnd:", 0) == 0) out += " " + l + ";";
+  std::string cmd = read_file(proc + "/cmdline").value_or("<gone>");
+  std::replace(cmd.begin(), cmd.end(), '\0', ' ');
+  return out + " cmdline: " + cmd + "\n";
 }
 
 // What a step waits for on each side before its state is recorded.
@@ -135,6 +149,7 @@ class scenario {
     for (auto& s : sides_) {
       auto st = read_status(s.f.svc);
       s.last_pid = st ? st->pid : 0;
+      s.signals_before = s.f.lines("signals").size();
       std::vector<std::string> argv{reference_bin("sv")};
       argv.insert(argv.end(), args.begin(), args.end());
       spawn_options o;
@@ -208,12 +223,15 @@ settle_fn restarted() {
   };
 }
 
+// Settles when the recorder wrote a line for this step's signal: a new last
+// line, not the last line of an earlier step (`sv down` already ended the
+// file with CONT when `sv cont` runs).
 settle_fn last_signal(std::string name, std::string stat, std::string flags) {
   return [=](side& s) {
     wait_until(
         [&] {
           auto l = s.f.lines("signals");
-          return !l.empty() && l.back() == name;
+          return l.size() > s.signals_before && l.back() == name;
         },
         "signal " + name, 10s, [&] { return "signals: " + s.f.text("signals"); });
     wait_state(s.f.svc, stat, flags, 10s);
@@ -223,6 +241,8 @@ settle_fn last_signal(std::string name, std::string stat, std::string flags) {
 settle_fn runsv_exited() {
   return [](side& s) {
     auto st = s.rs->wait_exit(10s);
+    INFO("signals: " << s.f.text("signals") << "stat: " << read_stat(s.f.svc)
+                     << "service process: " << describe_pid(read_status(s.f.svc) ? read_status(s.f.svc)->pid : 0));
     REQUIRE(st);
     s.transcript += "  runsv " + st->describe() + "\n";
   };
