@@ -90,10 +90,18 @@ void core::went_down(which w, const exit_facts& facts) {
     st.pid = 0;
     return;
   }
+  // An end nobody asked for (beyond runit): recorded for sv ready.
+  const bool crashed = w == which::main && st.state == state::run && st.wants == want::up && !st.got_term &&
+                       !s.asked_to_end;
   st.pid = 0;
   st.got_term = false;
   s.pid_changed = true;
   s.last_wait = facts.wait_status;
+  if (crashed) {
+    ++s.crashes;
+    emit(act_text(kind::write_crashes,
+                  std::to_string(s.crashes) + " " + std::to_string(facts.now.unix_seconds()) + "\n"));
+  }
   if (st.state != state::finish) s.run_wait = facts.wait_status;
   if (w == which::main && st.state != state::finish && facts.finish_exists) {
     st.state = state::finish;
@@ -110,6 +118,7 @@ void core::went_down(which w, const exit_facts& facts) {
   std::chrono::milliseconds delay{st.time < deadline ? 1000 : 0};
   if (w == which::main && st.wants == want::up) {
     auto d = decide_restart(s.history, facts.policy, facts.steady_now);
+    s.backoff_wait = d.delay > delay;
     if (d.give_up) {
       st.wants = want::down;
       write(w);
@@ -139,6 +148,7 @@ actions core::script_done(bool replaced, bool /*ran*/) {
 actions core::throttle_expired(which w) {
   auto& s = svc(w);
   s.throttled = false;
+  s.backoff_wait = false;
   if (s.once_pending && s.status.state == state::down && s.status.pid == 0 && may_start(w)) start(w);
   s.once_pending = false;
   return take();
@@ -151,6 +161,7 @@ actions core::spawned(which w, pid_t pid, supervise::tai64n now, std::chrono::st
     st.time = now;
     st.state = state::run;
     s.history.run_started = steady_now;
+    s.asked_to_end = false;
   }
   st.pid = pid;
   st.paused = false;
@@ -175,14 +186,30 @@ void core::apply(which w, char byte) {
   auto& s = svc(w);
   auto& st = s.status;
   switch (byte) {
-    case 'u':
+    case 'u': {
+      const bool was_wanted_down = st.wants != want::up;
       st.wants = want::up;
       write(w);
-      if (w == which::main) emit(act(kind::reset_policy));  // a given-up service gets another chance
+      if (w == which::main) {
+        emit(act(kind::reset_policy));  // a given-up service gets another chance
+        // Beyond runit: a restart-backoff delay gives way to an explicit up,
+        // and the delays start again from the first.
+        const bool cut_backoff = s.throttled && s.backoff_wait && st.state == state::down;
+        if (cut_backoff) {
+          s.throttled = false;
+          s.history.backoff_step = 0;
+        }
+        s.backoff_wait = false;
+        if ((was_wanted_down || cut_backoff) && s.crashes != 0) {
+          s.crashes = 0;  // a fresh start: sv ready forgets the earlier ends
+          emit(act(kind::reset_crashes));
+        }
+      }
       // runit starts a service marked down even while the child that 'k'
       // left is alive: start replaces it.
       if (st.state == state::down && !s.throttled) start(w);
       return;
+    }
     case 'o':
       st.wants = want::down;
       write(w);
@@ -246,6 +273,7 @@ void core::stop(which w, bool term, bool then_spawn) {
   q.pid = svc(w).status.pid;
   q.term = term;
   q.then_spawn = then_spawn;
+  if (q.pid != 0) svc(w).asked_to_end = true;
   if (q.pid != 0) with_control(w, 't', q);
   else resume(q, false);
 }
@@ -277,6 +305,7 @@ void core::signal_child(which w, char command, int sig) {
   q.pid = s.status.pid;
   q.sig = sig;
   q.command = command;
+  if (s.running() && command != 'p' && command != 'c') s.asked_to_end = true;  // HUP, INT... may end it
   if (!s.running()) after_signal(q, true);  // no signal to send, only what follows
   else with_control(w, command, q);
 }
@@ -299,6 +328,7 @@ void core::kill(which w) {
   q.svc = w;
   q.pid = s.status.pid;
   q.was_running = s.running();
+  if (q.was_running) s.asked_to_end = true;
   if (q.was_running) with_control(w, 'k', q);
   else after_kill(q, false);
 }

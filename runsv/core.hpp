@@ -37,6 +37,8 @@ struct action {
     repost_term,     // a TERM that came while control/X ran: call term() on the next turn
     reset_policy,    // remove supervise/restart-policy ('u' gives another chance)
     write_policy,    // write `text` to supervise/restart-policy
+    reset_crashes,   // remove supervise/crashes
+    write_crashes,   // write `text` to supervise/crashes
     warn,            // print "runsv S: warning: `text`"
     ended_for_good,  // the main service is down and wanted down; `value`: ./run's wait status
   };
@@ -62,6 +64,11 @@ struct service_state {
   bool once_pending = false;  // an 'o' came while throttled
   bool replacing = false;     // a start replaces the child 'k' left (then forgotten)
   restart_history history;    // restart-limit and restart-backoff
+  bool backoff_wait = false;  // the restart waits on restart-backoff's delay
+  // Beyond runit: exits of ./run while wanted up that runsv did not cause
+  // (no stop, kill or signal command reached this ./run), for sv ready.
+  bool asked_to_end = false;  // a command signalled or stopped this ./run
+  long crashes = 0;
 
   bool running() const noexcept { return status.state == supervise::state::run; }
 };

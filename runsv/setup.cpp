@@ -50,6 +50,8 @@ void supervisor::setup() {
   core_.emplace(has_log, exists("down") ? want::down : want::up,
                 has_log && exists("log/down") ? want::down : want::up, now);
   make_dirs();
+  // Beyond runit: the ends of ./run recorded by an earlier runsv are not this one's.
+  ::unlink("supervise/crashes");
   open_fifos(main_);
   dispatch(core_->begin(which::main));
   if (has_log) {

@@ -197,6 +197,8 @@ actions supervisor::perform(const action& a) {
       return {};
     case kind::reset_policy: ::unlink("supervise/restart-policy"); return {};
     case kind::write_policy: supervise::replace_file("supervise/restart-policy", a.text); return {};
+    case kind::reset_crashes: ::unlink("supervise/crashes"); return {};
+    case kind::write_crashes: supervise::replace_file("supervise/crashes", a.text); return {};
     case kind::warn: supervise::warn(prefix_, a.text); return {};
     case kind::ended_for_good: essential_ended(a.value); return {};
   }

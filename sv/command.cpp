@@ -55,6 +55,12 @@ std::optional<command> parse_command(std::string_view word, bool lsb) {
     case 'r':
       if (word == "restart") return sends("tcu", true);
       if (word == "reload") return sends("h", true);
+      if (word == "ready") {  // beyond runit; runit's sv rejects the word
+        command c = sends("R");
+        c.send = false;
+        c.probe = true;
+        return c;
+      }
       return std::nullopt;
     case 'f': return parse_f(word);
     default: return std::nullopt;

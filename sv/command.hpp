@@ -15,6 +15,7 @@ struct command {
   bool wait = false;          // waits even without -v
   bool kill_on_timeout = false;
   bool status = false;        // the status command: print, never wait
+  bool probe = false;         // ready (beyond runit): one look, or waits with -v
 };
 
 // Looks the word up as runit does, mostly by its first character.

@@ -62,7 +62,8 @@ std::optional<options> parse_options(int argc, char** argv, const char* default_
     o.services = {o.progname};  // further arguments are ignored, as runit does
   } else {
     for (; i < argc; ++i) o.services.emplace_back(argv[i]);
-    if (o.services.empty()) {
+    // Beyond runit: `sv ready` alone looks at every service in SVDIR.
+    if (o.services.empty() && o.command != "ready") {
       print_usage(o);
       return std::nullopt;
     }

@@ -24,7 +24,7 @@ struct options {
   bool json = false;               // -j (beyond runit): status as JSON
   unsigned long timeout = 7;       // seconds: SVWAIT, then -w
   std::string command;
-  std::vector<std::string> services;
+  std::vector<std::string> services;  // empty only for `sv ready`: every service in svdir
   std::string svdir;               // SVDIR or the built-in default
 };
 

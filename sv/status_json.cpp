@@ -1,5 +1,7 @@
 #include "status_json.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace sv {
@@ -50,10 +52,14 @@ std::string json_object(const json_entry& e, const json_entry* log, bool with_lo
     out += fmt::format(",\"paused\":{},\"got_term\":{}", boolean(s.paused), boolean(s.got_term));
     out += ",\"ready\":" + optional_bool(e.ready);
     out += ",\"restart_policy\":" + (e.restart_policy ? json_string(*e.restart_policy) : std::string("null"));
+    out += fmt::format(",\"crashes\":{}", e.crashes);
+    if (e.last_crash) out += fmt::format(",\"last_crash\":{}", std::max<std::int64_t>(0, now - *e.last_crash));
+    else out += ",\"last_crash\":null";
     out += ",\"error\":null";
   } else {
     out += ",\"state\":null,\"pid\":null,\"seconds\":null,\"normally\":null,\"want\":null"
-           ",\"paused\":null,\"got_term\":null,\"ready\":null,\"restart_policy\":null,\"error\":" +
+           ",\"paused\":null,\"got_term\":null,\"ready\":null,\"restart_policy\":null,\"crashes\":null"
+           ",\"last_crash\":null,\"error\":" +
            json_string(e.error);
   }
   if (with_log) out += ",\"log\":" + (log ? json_object(*log, nullptr, false, now) : std::string("null"));

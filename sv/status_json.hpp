@@ -21,6 +21,8 @@ struct json_entry {
   std::optional<bool> down_file;            // nullopt: `down` could not be stat'ed
   std::optional<bool> ready;                // nullopt: no notification-fd
   std::optional<std::string> restart_policy;// supervise/restart-policy, trimmed; nullopt: none
+  long long crashes = 0;                    // supervise/crashes: ends of ./run nobody asked for
+  std::optional<std::int64_t> last_crash;   // unix seconds of the last; nullopt: none
 };
 
 struct json_service {

@@ -1,6 +1,9 @@
 #include "sv.hpp"
 
 #include <cerrno>
+#include <cstdlib>
+#include <dirent.h>
+#include <memory>
 #include <chrono>
 #include <fcntl.h>
 #include <poll.h>
@@ -27,6 +30,21 @@ using supervise::state;
 namespace {
 
 std::int64_t now_unix() { return supervise::tai64n::now().unix_seconds(); }
+
+// sv ready fails for this long after a crash of the service.
+constexpr long long crash_window_seconds = 60;
+
+// supervise/crashes, "COUNT UNIXSECONDS" (runsv, beyond runit): how many
+// times ./run ended on its own while wanted up, and when it last did.
+std::optional<std::pair<long long, std::int64_t>> read_crashes() {
+  auto text = supervise::read_file("supervise/crashes", O_RDONLY | O_NONBLOCK);
+  if (!text) return std::nullopt;
+  char* end = nullptr;
+  const long long count = std::strtoll(text->c_str(), &end, 10);
+  const long long when = std::strtoll(end, nullptr, 10);
+  if (count <= 0 || when <= 0) return std::nullopt;
+  return std::make_pair(count, static_cast<std::int64_t>(when));
+}
 
 // runit's sv compares the want byte itself (offset 17) with act characters.
 char want_char(const supervise::status& s) { return static_cast<char>(supervise::want_byte(s)); }
@@ -213,6 +231,10 @@ json_entry controller::json_part(const std::string& name, const std::string& lab
     while (!policy->empty() && policy->back() == '\n') policy->pop_back();
     e.restart_policy = *policy;
   }
+  if (auto c = read_crashes()) {
+    e.crashes = c->first;
+    e.last_crash = c->second;
+  }
   return e;
 }
 
@@ -245,6 +267,67 @@ bool controller::ready_ok() {
   struct stat sb;
   if (::stat("notification-fd", &sb) == -1) return true;
   return ::stat("supervise/ready", &sb) == 0;
+}
+
+// Beyond runit: sv ready, the probe for health checks. Ready means running
+// as wanted: ./run up, wanted up, not paused or being stopped, ready by its
+// notification-fd when it has one, no crash (an end of ./run runsv did not
+// cause, supervise/crashes) in the last minute, its log service running, and
+// its ./check passing. Without names (whole_dir_), a service wanted down is
+// where it should be unless its restart limit put it there.
+std::optional<std::string> controller::not_ready(const std::string& name, const supervise::status& st) {
+  auto policy = supervise::read_file("supervise/restart-policy", O_RDONLY | O_NONBLOCK);
+  const bool given_up = policy && policy->rfind("given-up", 0) == 0;
+  const bool wanted_up = want_char(st) == 'u';
+  if (whole_dir_ && !wanted_up && !given_up) return std::nullopt;
+  if (st.pid == 0 || st.state != state::run || !wanted_up || st.paused || st.got_term)
+    return std::string(given_up ? ", restart limit reached" : "");  // else the status line says why
+  if (!ready_ok()) return std::string(", not ready");
+  if (auto crashes = read_crashes()) {
+    const auto [count, when] = *crashes;
+    const long long ago = std::max<long long>(0, now_unix() - when);
+    if (ago < crash_window_seconds)
+      return ", crashed " + std::to_string(ago) + "s ago (" + std::to_string(count) +
+             (count == 1 ? " time)" : " times)");
+  }
+  struct stat sb;
+  supervise::status log;
+  if (::stat("log", &sb) == 0 && S_ISDIR(sb.st_mode) &&
+      supervise::read_status("log", log, nullptr) == supervise::read_result::ok &&
+      (log.pid == 0 || log.state != state::run))
+    return std::string(", log not running");
+  if (!check_script(name)) return std::string(", check failed");
+  return std::nullopt;
+}
+
+// ready without -v: one look, "ok:" or "fail:" with the status line.
+void controller::probe(const std::string& name) {
+  supervise::status st;
+  if (get_status(name, st) != got::status) return;  // reported and counted
+  auto why = not_ready(name, st);
+  int down = down_file(name);
+  std::string line = down >= 0 ? status_line(st, name, down == 1, now_unix()) : std::string();
+  if (why) {
+    out("fail: " + line + *why + "\n");
+    error();
+  } else {
+    out("ok: " + line + "\n");
+  }
+}
+
+// The services runsvdir would run in SVDIR: its subdirectories (symbolic
+// links followed) whose names do not start with a dot, in name order.
+std::vector<std::string> controller::every_service() const {
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(opt_.svdir.c_str()), ::closedir);
+  if (!dir) throw supervise::fatal_error{opt_.lsb ? lsb_exit_fatal : exit_fatal, "unable to open " + opt_.svdir, errno};
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(dir.get())) {
+    if (e->d_name[0] == '.') continue;
+    struct stat sb;
+    if (::fstatat(::dirfd(dir.get()), e->d_name, &sb, 0) == 0 && S_ISDIR(sb.st_mode)) names.emplace_back(e->d_name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 bool controller::check_script(const std::string& name) {
@@ -291,6 +374,12 @@ int controller::check(pending& p) {
     case got::not_running: return first == 'x' ? 1 : -1;
     case got::failed: return -1;
     case got::status: break;
+  }
+  if (cmd_.probe) {
+    if (not_ready(p.name, st)) return 0;
+    int down = down_file(p.name);
+    out("ok: " + (down >= 0 ? status_line(st, p.name, down == 1, now_unix()) : std::string()) + "\n");
+    return 1;
   }
   const bool pid = st.pid != 0;
   const bool since_start = st.time.seconds >= tstart_;
@@ -376,6 +465,8 @@ void controller::look_at(pending& p, int inotify, bool pass, double elapsed) {
       if (get_status(p.name, st) == got::status) {
         int down = down_file(p.name);
         if (down >= 0) out(status_line(st, p.name, down == 1, now_unix()));
+        if (cmd_.probe)
+          if (auto why = not_ready(p.name, st)) out(*why);
         error();
       }
       out("\n");
@@ -444,7 +535,12 @@ int controller::run() {
   tstart_ = supervise::tai64n::now().seconds;
   started_ = std::chrono::steady_clock::now();
   std::vector<pending> waiting;
-  for (const auto& name : opt_.services) {
+  std::vector<std::string> names = opt_.services;
+  if (cmd_.probe && names.empty()) {
+    whole_dir_ = true;
+    names = every_service();
+  }
+  for (const auto& name : names) {
     if (!enter(name, false)) {
       if (cmd_.status) lsb_status_ = lsb_exit_error;
       if (json()) {
@@ -459,7 +555,10 @@ int controller::run() {
     bool keep = true;
     if (json()) json_status(name);
     else if (cmd_.status) print_status(name);
-    else if (cmd_.send) keep = send(name, cmd_.acts);
+    else if (cmd_.probe && !opt_.verbose) {
+      probe(name);
+      keep = false;
+    } else if (cmd_.send) keep = send(name, cmd_.acts);
     flush();
     leave();
     if (keep && !cmd_.status) {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,11 @@ class controller {
   void json_status(const std::string& name);
   json_entry json_part(const std::string& name, const std::string& label);
   bool ready_ok();
+  // ready (beyond runit): nullopt when the service is ready, else what
+  // follows its status line (", not ready"; "" when the line says it).
+  std::optional<std::string> not_ready(const std::string& name, const supervise::status& st);
+  void probe(const std::string& name);
+  std::vector<std::string> every_service() const;
   void print_log_part(const std::string& name, const supervise::status& main);
   int check(pending& p);
   bool check_script(const std::string& name);
@@ -69,6 +75,7 @@ class controller {
   std::uint64_t tstart_ = 0;   // TAI64 seconds when sv started
   std::chrono::steady_clock::time_point started_;  // the same instant, for -w
   int errors_ = 0;
+  bool whole_dir_ = false;     // ready without names: services wanted down pass
   int lsb_status_ = 0;         // exit code of the init-script "status"
   std::string buffer_;
   std::string last_error_;         // with -j status: the last report's text
