@@ -284,6 +284,7 @@ void core::after_t(const sequence& q, bool replaced) {
   if (!replaced && q.pid != 0 && st.pid == q.pid) {
     // Beyond runit: s6's down-signal replaces TERM for down and exit.
     emit(act(kind::signal, q.svc, st.pid, q.term ? SIGTERM : down_signal_of_service));
+    emit(act(kind::stop_signalled, q.svc, st.pid));
     st.got_term = true;
     write(q.svc);
   }

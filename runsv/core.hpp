@@ -37,6 +37,7 @@ struct action {
     repost_term,     // a TERM that came while control/X ran: call term() on the next turn
     reset_policy,    // remove supervise/restart-policy ('u' gives another chance)
     write_policy,    // write `text` to supervise/restart-policy
+    stop_signalled,  // the down-signal (or TERM) went to `pid`: timeout-kill starts
     reset_crashes,   // remove supervise/crashes
     write_crashes,   // write `text` to supervise/crashes
     warn,            // print "runsv S: warning: `text`"

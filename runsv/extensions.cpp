@@ -76,8 +76,8 @@ int down_signal(const char* path) {
   return parse_signal(*line).value_or(SIGTERM);
 }
 
-void finish_limit::started(pid_t pid) {
-  auto ms = read_number_file("timeout-finish");
+void kill_timer::start(pid_t pid) {
+  auto ms = read_number_file(file_);
   if (!ms || *ms == 0) return;
   pid_ = pid;
   timer_.expires_after(std::chrono::milliseconds(*ms));

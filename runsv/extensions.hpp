@@ -15,6 +15,7 @@
 //                     (readiness.hpp)
 //   down-signal       the signal that stops the service instead of TERM
 //   timeout-finish    milliseconds after which a running ./finish is killed
+//   timeout-kill      milliseconds after the down-signal after which ./run is killed
 // and, without an s6 equivalent: restart-limit and restart-backoff
 // (restart_policy.hpp), health-check (health.hpp) and essential (below).
 
@@ -34,21 +35,25 @@ std::optional<int> parse_signal(std::string_view text);
 // The signal in the file `path` (down-signal), or SIGTERM.
 int down_signal(const char* path);
 
-// s6's timeout-finish: a ./finish running longer is killed.
-class finish_limit {
+// s6's timeout-finish and timeout-kill: a child still there the file's
+// number of milliseconds after start() gets SIGKILL (no file, or 0: never).
+class kill_timer {
  public:
-  explicit finish_limit(boost::asio::io_context& io) : timer_(io) {}
-  // ./finish started as `pid`.
-  void started(pid_t pid);
-  // ./finish ended.
-  void cancel() {
-    pid_ = 0;
-    timer_.cancel();
+  kill_timer(boost::asio::io_context& io, const char* file) : timer_(io), file_(file) {}
+  // Arms the timer for `pid` (./finish started; the down-signal sent to ./run).
+  void start(pid_t pid);
+  // The child `pid` was reaped: nothing left to kill if it was this one.
+  void reaped(pid_t pid) {
+    if (pid != 0 && pid == pid_) {
+      pid_ = 0;
+      timer_.cancel();
+    }
   }
 
  private:
   boost::asio::steady_timer timer_;
-  pid_t pid_ = 0;  // the ./finish to kill; 0 once it ended
+  const char* file_;
+  pid_t pid_ = 0;  // the child to kill; 0 once it ended
 };
 
 // A service marked with an `essential` file that ends for good (down while

@@ -44,7 +44,9 @@ supervisor::supervisor(std::string dir)
                 return m.running() ? m.status.pid : 0;
               },
               [this] { return child_stdout(); }),
-      finish_limit_(io_) {
+      finish_limit_(io_, "timeout-finish"),
+      kill_limit_(io_, "timeout-kill"),
+      log_kill_limit_(io_, "log/timeout-kill") {
   main_.dir = "supervise";
   log_.dir = "log/supervise";
 }
@@ -124,10 +126,8 @@ void supervisor::reap() {
       break;
     }
     const auto& m = core_->service(which::main);
-    if (pid == m.status.pid && !m.replacing) {
-      if (m.status.state != state::finish) readiness_.reset();
-      finish_limit_.cancel();
-    }
+    if (pid == m.status.pid && !m.replacing && m.status.state != state::finish) readiness_.reset();
+    for (kill_timer* t : {&finish_limit_, &kill_limit_, &log_kill_limit_}) t->reaped(pid);
     if (pid == script_pid_) {
       script_ended = true;
       script_wait = ws;
@@ -197,6 +197,7 @@ actions supervisor::perform(const action& a) {
       return {};
     case kind::reset_policy: ::unlink("supervise/restart-policy"); return {};
     case kind::write_policy: supervise::replace_file("supervise/restart-policy", a.text); return {};
+    case kind::stop_signalled: (a.svc == which::main ? kill_limit_ : log_kill_limit_).start(a.pid); return {};
     case kind::reset_crashes: ::unlink("supervise/crashes"); return {};
     case kind::write_crashes: supervise::replace_file("supervise/crashes", a.text); return {};
     case kind::warn: supervise::warn(prefix_, a.text); return {};
@@ -237,7 +238,7 @@ actions supervisor::spawn(which w, bool finish, int last_wait) {
     if (w == which::main && !finish) readiness_.reset();
     return core_->spawn_failed(w);
   }
-  if (w == which::main && finish) finish_limit_.started(pid);
+  if (w == which::main && finish) finish_limit_.start(pid);
   if (w == which::main && !finish) health_.started();
   return core_->spawned(w, pid, supervise::tai64n::now(), std::chrono::steady_clock::now());
 }

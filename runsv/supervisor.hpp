@@ -81,7 +81,9 @@ class supervisor {
   bool control_parked_ = false;  // the main FIFO waits for its end
   readiness readiness_;
   health_check health_;
-  finish_limit finish_limit_;
+  kill_timer finish_limit_;    // timeout-finish
+  kill_timer kill_limit_;      // timeout-kill
+  kill_timer log_kill_limit_;  // log/timeout-kill
 };
 
 // Parses argv and runs; returns the exit code.

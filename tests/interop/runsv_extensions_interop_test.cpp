@@ -54,3 +54,22 @@ TEST_CASE("Debian sv reads and drives our runsv while every extension file is ac
   CHECK(up.code == 0);
   both({"status", "svc"});
 }
+
+// timeout-kill: Debian's sv -v down of a ./run that ignores TERM succeeds,
+// because our runsv kills it after the timeout (Debian's runsv would wait for
+// ever and sv would time out), and the status it reads is runit's.
+TEST_CASE("Debian sv -v down returns ok with our runsv's timeout-kill on a ./run that ignores TERM",
+          "[interop][runsv][extension][timeout-kill]") {
+  service_fixture f;
+  write_file(f.at("timeout-kill"), "300\n");
+  write_script(f.at("run"), "trap '' TERM\nexec sleep 1000\n");
+  runsv_instance rs(f.svc);
+  rs.wait_ready();
+  wait_state(f.svc, "run\n", flags_hex(0, 'u', 0, 1));
+  sv_spawn opts;
+  opts.env = {"SVDIR=" + f.root.path()};
+  auto down = run_sv({reference_bin("sv"), "-w", "5", "down", "svc"}, opts);
+  CHECK(mask_sv(down.out) == "ok: down: svc: Xs, normally up\n");
+  CHECK(down.code == 0);
+  CHECK(read_status(f.svc)->flags_hex() == flags_hex(0, 'd', 0, 0));
+}

@@ -105,6 +105,7 @@ std::string runsv_world::describe(const action& a) const {
     case k::repost_term: return "repost term";
     case k::reset_policy: return "reset policy";
     case k::write_policy: return "policy " + a.text;
+    case k::stop_signalled: return svc + "stop signalled " + name(a.pid);
     case k::reset_crashes: return "reset crashes";
     case k::write_crashes: return "crashes " + a.text.substr(0, a.text.find(' '));
     case k::warn: return "warn " + a.text;
@@ -120,9 +121,10 @@ void runsv_world::dispatch(runsv::actions list, std::vector<std::string>* trace)
   while (!todo.empty()) {
     action a = todo.front();
     todo.pop_front();
-    // The crash record (beyond runit, tests/unit/runsv/crash_record_test.cpp)
-    // stays out of the table, which Debian's runsv replays too.
-    const bool extension = a.what == action::kind::write_crashes || a.what == action::kind::reset_crashes;
+    // The crash record and timeout-kill's timer (beyond runit) stay out of
+    // the table, which Debian's runsv replays too.
+    const bool extension = a.what == action::kind::write_crashes || a.what == action::kind::reset_crashes ||
+                           a.what == action::kind::stop_signalled;
     if (trace && !extension) trace->push_back(describe(a));
     auto more = perform(a);
     todo.insert(todo.begin(), more.begin(), more.end());
