@@ -76,13 +76,13 @@ int down_signal(const char* path) {
   return parse_signal(*line).value_or(SIGTERM);
 }
 
-void kill_timer::start(pid_t pid) {
+void kill_timer::start(pid_t pid, pid_t target) {
   auto ms = read_number_file(file_);
   if (!ms || *ms == 0) return;
   pid_ = pid;
   timer_.expires_after(std::chrono::milliseconds(*ms));
-  timer_.async_wait([this, pid](const boost::system::error_code& ec) {
-    if (!ec && pid_ == pid) ::kill(pid, SIGKILL);
+  timer_.async_wait([this, pid, target](const boost::system::error_code& ec) {
+    if (!ec && pid_ == pid) ::kill(target != 0 ? target : pid, SIGKILL);
   });
 }
 

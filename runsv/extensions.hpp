@@ -40,8 +40,9 @@ int down_signal(const char* path);
 class kill_timer {
  public:
   kill_timer(boost::asio::io_context& io, const char* file) : timer_(io), file_(file) {}
-  // Arms the timer for `pid` (./finish started; the down-signal sent to ./run).
-  void start(pid_t pid);
+  // Arms the timer for `pid` (./finish started; the down-signal sent to
+  // ./run); the KILL goes to `target` (-group with kill-tree), or to pid.
+  void start(pid_t pid, pid_t target = 0);
   // The child `pid` was reaped: nothing left to kill if it was this one.
   void reaped(pid_t pid) {
     if (pid != 0 && pid == pid_) {

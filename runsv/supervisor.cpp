@@ -46,7 +46,8 @@ supervisor::supervisor(std::string dir)
               [this] { return child_stdout(); }),
       finish_limit_(io_, "timeout-finish"),
       kill_limit_(io_, "timeout-kill"),
-      log_kill_limit_(io_, "log/timeout-kill") {
+      log_kill_limit_(io_, "log/timeout-kill"),
+      tree_(io_, prefix_) {
   main_.dir = "supervise";
   log_.dir = "log/supervise";
 }
@@ -131,6 +132,13 @@ void supervisor::reap() {
     if (pid == script_pid_) {
       script_ended = true;
       script_wait = ws;
+    } else if (pid == m.status.pid && !m.replacing && m.status.state == state::run &&
+               tree_.ended(pid, [this, pid, ws] {
+                 // kill-tree: the end of ./run counts once its group is gone.
+                 dispatch(core_->child_exit(pid, facts_for(pid, ws)));
+                 settle();
+               })) {
+      continue;
     } else if (!health_.reaped(pid, ws)) {
       // The main or log service's child; any other (a ./run that 'k' left
       // and a start replaced) is only reaped.
@@ -168,7 +176,8 @@ actions supervisor::perform(const action& a) {
     case kind::signal: {
       int sig = a.value;
       if (sig == down_signal_of_service) sig = down_signal(a.svc == which::log ? "log/down-signal" : "down-signal");
-      ::kill(a.pid, sig);
+      // sv kill reaches the whole group with kill-tree.
+      ::kill(a.svc == which::main && sig == SIGKILL ? tree_.kill_target(a.pid) : a.pid, sig);
       return {};
     }
     case kind::run_control: return run_control(a.command);
@@ -197,7 +206,10 @@ actions supervisor::perform(const action& a) {
       return {};
     case kind::reset_policy: ::unlink("supervise/restart-policy"); return {};
     case kind::write_policy: supervise::replace_file("supervise/restart-policy", a.text); return {};
-    case kind::stop_signalled: (a.svc == which::main ? kill_limit_ : log_kill_limit_).start(a.pid); return {};
+    case kind::stop_signalled:
+      if (a.svc == which::main) kill_limit_.start(a.pid, tree_.kill_target(a.pid));
+      else log_kill_limit_.start(a.pid);
+      return {};
     case kind::reset_crashes: ::unlink("supervise/crashes"); return {};
     case kind::write_crashes: supervise::replace_file("supervise/crashes", a.text); return {};
     case kind::warn: supervise::warn(prefix_, a.text); return {};
@@ -226,6 +238,7 @@ actions supervisor::spawn(which w, bool finish, int last_wait) {
       spec.fd_failed = "unable to setup filedescriptor for ./finish";
     } else {
       readiness_.prepare(spec);
+      tree_.prepare(spec);
       spec.argv = {"./run"};
       spec.exec_failed = "unable to start ./run";
       spec.fd_failed = "unable to setup filedescriptor for ./run";
@@ -239,7 +252,10 @@ actions supervisor::spawn(which w, bool finish, int last_wait) {
     return core_->spawn_failed(w);
   }
   if (w == which::main && finish) finish_limit_.start(pid);
-  if (w == which::main && !finish) health_.started();
+  if (w == which::main && !finish) {
+    tree_.started(pid);
+    health_.started();
+  }
   return core_->spawned(w, pid, supervise::tai64n::now(), std::chrono::steady_clock::now());
 }
 

@@ -12,6 +12,7 @@
 #include "core.hpp"
 #include "extensions.hpp"
 #include "health.hpp"
+#include "kill_tree.hpp"
 #include "readiness.hpp"
 #include "supervise/fd.hpp"
 
@@ -84,6 +85,7 @@ class supervisor {
   kill_timer finish_limit_;    // timeout-finish
   kill_timer kill_limit_;      // timeout-kill
   kill_timer log_kill_limit_;  // log/timeout-kill
+  process_tree tree_;          // kill-tree
 };
 
 // Parses argv and runs; returns the exit code.
