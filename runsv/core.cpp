@@ -149,6 +149,7 @@ actions core::throttle_expired(which w) {
   auto& s = svc(w);
   s.throttled = false;
   s.backoff_wait = false;
+  if (held(w)) return take();  // an 'o' waits for the dependencies too
   if (s.once_pending && s.status.state == state::down && s.status.pid == 0 && may_start(w)) start(w);
   s.once_pending = false;
   return take();
@@ -207,14 +208,14 @@ void core::apply(which w, char byte) {
       }
       // runit starts a service marked down even while the child that 'k'
       // left is alive: start replaces it.
-      if (st.state == state::down && !s.throttled) start(w);
+      if (st.state == state::down && !s.throttled && !held(w)) start(w);
       return;
     }
     case 'o':
       st.wants = want::down;
       write(w);
       if (st.state != state::down) return;
-      if (s.throttled) s.once_pending = true;
+      if (s.throttled || held(w)) s.once_pending = true;
       else start(w);
       return;
     case 'd':
@@ -399,8 +400,13 @@ bool core::exit_check() {
 void core::start_needed() {
   if (has_log_ && log_.status.pid == 0 && log_.status.wants == want::up && !log_.throttled) start(which::log);
   if (main_.status.pid == 0 && !main_.throttled && may_start(which::main) &&
-      (main_.status.wants == want::up || main_.status.state == state::finish))
+      (main_.status.state == state::finish || (!start_held_ && main_.status.wants == want::up))) {
     start(which::main);
+  } else if (main_.once_pending && !start_held_ && !main_.throttled && may_start(which::main) &&
+             main_.status.pid == 0 && main_.status.state == state::down) {
+    main_.once_pending = false;  // an 'o' that waited for the dependencies
+    start(which::main);
+  }
 }
 
 }  // namespace runsv

@@ -108,6 +108,10 @@ class core {
   // exit when due, else start what must run.
   actions settle();
 
+  // Beyond runit (dependencies.d): while held, ./run is not started; an 'o'
+  // then waits too. Released, the next settle() starts what is due.
+  void hold_start(bool held) noexcept { start_held_ = held; }
+
   // While control/X runs runit reads no byte of the main service's FIFO.
   bool accepts_control(which svc) const noexcept { return svc == which::log || !script_.active; }
   bool script_running() const noexcept { return script_.active; }
@@ -151,12 +155,14 @@ class core {
   bool exit_check();
   void start_needed();
   bool may_start(which w) const noexcept { return w == which::log || !script_.active; }
+  bool held(which w) const noexcept { return w == which::main && start_held_; }
 
   bool has_log_;
   service_state main_;
   service_state log_;
   sequence script_;
   bool term_pending_ = false;
+  bool start_held_ = false;
   bool log_told_to_exit_ = false;
   bool done_ = false;
   actions out_;

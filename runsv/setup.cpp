@@ -43,15 +43,34 @@ supervise::fd lock(const std::string& dir, bool wait) {
 
 }  // namespace
 
+// The directory holding the service and its name there, for dependencies.d:
+// runsvdir starts runsv in DIR with the service's name.
+void supervisor::locate() {
+  std::string dir = dir_;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  const auto slash = dir.rfind('/');
+  self_ = slash == std::string::npos ? dir : dir.substr(slash + 1);
+  std::string parent = slash == std::string::npos ? "." : slash == 0 ? "/" : dir.substr(0, slash);
+  if (parent[0] != '/') {
+    char cwd[4096];
+    if (::getcwd(cwd, sizeof cwd) == nullptr) return;  // dependencies then found relative to nothing
+    parent = parent == "." ? std::string(cwd) : std::string(cwd) + "/" + parent;
+  }
+  scan_dir_ = parent;
+}
+
 void supervisor::setup() {
+  locate();
   if (::chdir(dir_.c_str()) == -1) die("unable to change to directory", errno);
   auto now = supervise::tai64n::now();
   bool has_log = find_log_dir();
   core_.emplace(has_log, exists("down") ? want::down : want::up,
                 has_log && exists("log/down") ? want::down : want::up, now);
   make_dirs();
-  // Beyond runit: the ends of ./run recorded by an earlier runsv are not this one's.
+  // Beyond runit: the ends of ./run recorded by an earlier runsv are not
+  // this one's, nor what it waited for.
   ::unlink("supervise/crashes");
+  ::unlink("supervise/waiting");
   open_fifos(main_);
   dispatch(core_->begin(which::main));
   if (has_log) {

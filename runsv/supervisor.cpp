@@ -57,6 +57,7 @@ int supervisor::run() {
   arm_signals();
   arm_control(which::main);
   if (core_->has_log()) arm_control(which::log);
+  update_hold();
   dispatch(core_->settle());
   if (!core_->done()) io_.run();
   return exit_ok;
@@ -93,14 +94,43 @@ void supervisor::on_control(which w) {
     control_parked_ = true;
   } else {
     char byte;
-    if (::read(slot_of(w).control->native_handle(), &byte, 1) == 1) dispatch(core_->control(w, byte));
+    if (::read(slot_of(w).control->native_handle(), &byte, 1) == 1) {
+      if (w == which::main) update_hold();
+      dispatch(core_->control(w, byte));
+    }
   }
+  update_hold();
   dispatch(core_->settle());
 }
 
 void supervisor::settle() {
   reap();
+  update_hold();
   dispatch(core_->settle());
+}
+
+// dependencies.d (beyond runit): a service about to start waits until its
+// dependencies run and are ready. Looked at whenever it could start.
+// Looked at while the service is down, before each control byte too (an
+// 'u' or 'o' must find the hold as it is); supervise/waiting is written only
+// while the service would start.
+void supervisor::update_hold() {
+  const auto& m = core_->service(which::main);
+  const bool down = m.status.pid == 0 && m.status.state == state::down;
+  if (!deps_ && down) {
+    struct stat st;
+    if (::stat("dependencies.d", &st) == 0 && S_ISDIR(st.st_mode))
+      deps_ = std::make_unique<dependencies>(io_, prefix_, scan_dir_, self_, [this] {
+        if (!core_->done()) settle();
+      });
+  }
+  if (!deps_) return;
+  if (!down) {
+    core_->hold_start(deps_->clear());
+    return;
+  }
+  const bool would_start = m.status.wants == supervise::want::up || m.once_pending;
+  core_->hold_start(deps_->must_wait(would_start));
 }
 
 exit_facts supervisor::facts_for(pid_t pid, int wait_status) {
@@ -138,6 +168,8 @@ void supervisor::reap() {
                  dispatch(core_->child_exit(pid, facts_for(pid, ws)));
                  settle();
                })) {
+      continue;
+    } else if (deps_ && deps_->reaped(pid, ws)) {
       continue;
     } else if (!health_.reaped(pid, ws)) {
       // The main or log service's child; any other (a ./run that 'k' left

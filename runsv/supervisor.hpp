@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "core.hpp"
+#include "dependencies.hpp"
 #include "extensions.hpp"
 #include "health.hpp"
 #include "kill_tree.hpp"
@@ -48,6 +49,7 @@ class supervisor {
 
   // setup.cpp
   void setup();
+  void locate();
   bool find_log_dir();
   void make_dirs();
   void open_fifos(slot& s);
@@ -57,6 +59,7 @@ class supervisor {
   void arm_signals();
   void on_control(which w);
   void settle();
+  void update_hold();
   // Reaps every child that ended and tells the core.
   void reap();
   // Performs `list` in order; what an action gives back (a pid, a script
@@ -86,6 +89,9 @@ class supervisor {
   kill_timer kill_limit_;      // timeout-kill
   kill_timer log_kill_limit_;  // log/timeout-kill
   process_tree tree_;          // kill-tree
+  std::string scan_dir_;       // where the service's siblings are (dependencies.d)
+  std::string self_;           // the service's name there
+  std::unique_ptr<dependencies> deps_;  // made once dependencies.d is seen
 };
 
 // Parses argv and runs; returns the exit code.

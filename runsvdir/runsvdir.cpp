@@ -169,9 +169,14 @@ void scanner::on_signal(int sig) {
       exit_code_ = exit_term;  // the runsv processes keep running
       break;
     case SIGHUP:
-      table_.for_each([](const service_key&, service_entry& e) {
-        if (e.pid) ::kill(e.pid, SIGTERM);
-      });
+      if (halting_ || hup_stopping_) return;
+      if (read_dependencies()) {
+        // Beyond runit: with dependencies.d, in order, and exit once done.
+        hup_stopping_ = true;
+        stop_in_order_then_exit();
+        return;
+      }
+      term_every_runsv();
       exit_code_ = exit_hup;
       break;
   }
@@ -188,22 +193,44 @@ void scanner::halt() {
   // 0 unless a finish script says otherwise; an essential service that goes
   // down now must not override it.
   if (!supervise::read_exit_code()) supervise::write_exit_code(0);
+  stop_tree([this] {
+    ::kill(-1, SIGTERM);
+    check_timer_.expires_after(halt_term_grace);
+    check_timer_.async_wait([](const boost::system::error_code& ec) {
+      if (!ec) ::kill(-1, SIGKILL);
+    });
+  });
+}
+
+// Stops every runsv in dependencies.d order, no service started or
+// restarted meanwhile; `after_budget` runs if some are still there then.
+void scanner::stop_tree(std::function<void()> after_budget) {
   periodic_.cancel();
   check_timer_.cancel();
   restart_timer_.cancel();
+  begin_ordered_stop();
+  check_timer_.expires_after(halt_budget);
+  check_timer_.async_wait([after_budget = std::move(after_budget)](const boost::system::error_code& ec) {
+    if (!ec) after_budget();
+  });
+  reap();
+}
+
+void scanner::term_every_runsv() {
   table_.for_each([](const service_key&, service_entry& e) {
     if (e.pid) ::kill(e.pid, SIGTERM);
   });
-  check_timer_.expires_after(halt_budget);
-  check_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;
-    ::kill(-1, SIGTERM);
-    check_timer_.expires_after(halt_term_grace);
-    check_timer_.async_wait([this](const boost::system::error_code& ec2) {
-      if (!ec2) ::kill(-1, SIGKILL);
-    });
+}
+
+// HUP with dependencies.d: runit's runsvdir TERMs every runsv and exits 111
+// at once; this one TERMs them in order and exits 111 once every runsv has
+// exited, or after the budget, when the rest get their TERM together.
+void scanner::stop_in_order_then_exit() {
+  stop_tree([this] {
+    term_every_runsv();
+    exit_code_ = exit_hup;
+    io_.stop();
   });
-  reap();
 }
 
 int main(int argc, char** argv) {

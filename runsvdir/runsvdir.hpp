@@ -1,8 +1,11 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <sys/types.h>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -53,6 +56,14 @@ class scanner {
   void halt();
   void run_loop();
 
+  // stop_order.cpp: a whole-tree stop in dependencies.d order.
+  bool read_dependencies();
+  void begin_ordered_stop();
+  void stop_step();
+  void stop_in_order_then_exit();
+  void stop_tree(std::function<void()> after_budget);
+  void term_every_runsv();
+
   // scan.cpp: DIR, its events and its full scans.
   std::vector<std::string> link_chain() const;
   bool watch_dir();
@@ -101,6 +112,10 @@ class scanner {
   std::vector<service_key> restarts_;  // no runsv now: start one at restart_timer_
   std::vector<service_key> orphans_;   // no name left: gone unless it turns up again
   bool halting_ = false;    // a container's TERM: stopping the tree
+  bool hup_stopping_ = false;  // HUP with dependencies.d: stopping in order, then exit 111
+  bool ordered_ = false;    // the stop follows dependencies.d
+  std::unordered_map<service_key, std::vector<service_key>, service_key_hash> needs_;  // what each needs
+  std::unordered_set<service_key, service_key_hash> termed_;  // runsvs told to stop
   bool watching_ = false;   // DIR is watched by inotify
   bool check_ = true;       // rescan even if DIR looks unchanged
   bool scan_posted_ = false;

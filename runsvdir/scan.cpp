@@ -215,7 +215,7 @@ void scanner::scan_if_changed() {
 // The listing is taken in DIR, as runit's; what it means is worked out
 // back in the original directory, where the watches' paths hold.
 void scanner::scan_now() {
-  if (halting_) return;
+  if (halting_ || hup_stopping_) return;
   if (pausing_) {
     check_ = true;  // scanned once runsvdir is back in its directory
     return;

@@ -61,7 +61,7 @@ void scanner::first_sight(const service_key& key, arrival how) {
 // until a fork works again, and tried again a second later.
 bool scanner::start_runsv(const service_key& key) {
   service_entry* e = table_.find(key);
-  if (!e || e->pid || e->pending || e->names.empty() || halting_) return true;
+  if (!e || e->pid || e->pending || e->names.empty() || halting_ || hup_stopping_) return true;
   const std::string& name = e->names.front();
   supervise::spawn_spec spec;
   spec.argv = {"runsv", name};
@@ -110,13 +110,26 @@ void scanner::restart_due() {
 void scanner::reap() {
   int ws;
   pid_t pid;
+  bool stopped_one = false;
   while ((pid = ::waitpid(-1, &ws, WNOHANG)) > 0 || (pid == -1 && errno == EINTR)) {
-    if (pid <= 0 || halting_) continue;
-    if (auto key = table_.take_pid(pid)) schedule_restart(*key);
+    if (pid <= 0) continue;
+    auto key = table_.take_pid(pid);
+    if (halting_ || hup_stopping_) stopped_one = stopped_one || key.has_value();
+    else if (key) schedule_restart(*key);
   }
+  // A whole-tree stop goes on with what no running service needs now.
+  if (stopped_one) stop_step();
   if (halting_ && pid == -1 && errno == ECHILD) {
     exit_code_ = supervise::read_exit_code().value_or(exit_term);
     io_.stop();
+  }
+  if (hup_stopping_) {
+    bool left = false;
+    table_.for_each([&](const service_key&, service_entry& e) { left = left || e.pid != 0; });
+    if (!left) {
+      exit_code_ = exit_hup;
+      io_.stop();
+    }
   }
 }
 

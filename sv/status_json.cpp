@@ -55,11 +55,18 @@ std::string json_object(const json_entry& e, const json_entry* log, bool with_lo
     out += fmt::format(",\"crashes\":{}", e.crashes);
     if (e.last_crash) out += fmt::format(",\"last_crash\":{}", std::max<std::int64_t>(0, now - *e.last_crash));
     else out += ",\"last_crash\":null";
+    if (e.waiting_for.empty()) {
+      out += ",\"waiting_for\":null";
+    } else {
+      out += ",\"waiting_for\":[";
+      for (std::size_t i = 0; i < e.waiting_for.size(); ++i) out += (i ? "," : "") + json_string(e.waiting_for[i]);
+      out += "]";
+    }
     out += ",\"error\":null";
   } else {
     out += ",\"state\":null,\"pid\":null,\"seconds\":null,\"normally\":null,\"want\":null"
            ",\"paused\":null,\"got_term\":null,\"ready\":null,\"restart_policy\":null,\"crashes\":null"
-           ",\"last_crash\":null,\"error\":" +
+           ",\"last_crash\":null,\"waiting_for\":null,\"error\":" +
            json_string(e.error);
   }
   if (with_log) out += ",\"log\":" + (log ? json_object(*log, nullptr, false, now) : std::string("null"));

@@ -23,6 +23,7 @@ struct json_entry {
   std::optional<std::string> restart_policy;// supervise/restart-policy, trimmed; nullopt: none
   long long crashes = 0;                    // supervise/crashes: ends of ./run nobody asked for
   std::optional<std::int64_t> last_crash;   // unix seconds of the last; nullopt: none
+  std::vector<std::string> waiting_for;     // supervise/waiting: dependencies not ready
 };
 
 struct json_service {

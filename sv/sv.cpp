@@ -31,6 +31,30 @@ namespace {
 
 std::int64_t now_unix() { return supervise::tai64n::now().unix_seconds(); }
 
+// supervise/waiting (runsv, beyond runit): the dependencies a service that
+// is down and wanted up waits for, one per line.
+std::vector<std::string> read_waiting() {
+  std::vector<std::string> names;
+  auto text = supervise::read_file("supervise/waiting", O_RDONLY | O_NONBLOCK);
+  if (!text) return names;
+  std::size_t start = 0;
+  while (start < text->size()) {
+    auto end = text->find('\n', start);
+    if (end == std::string::npos) end = text->size();
+    if (end > start) names.push_back(text->substr(start, end - start));
+    start = end + 1;
+  }
+  return names;
+}
+
+// ", waiting for a, b" for a service held back by its dependencies.
+std::string waiting_suffix(const supervise::status& st) {
+  if (st.pid != 0) return {};
+  std::string out;
+  for (const auto& name : read_waiting()) out += (out.empty() ? ", waiting for " : ", ") + name;
+  return out;
+}
+
 // sv ready fails for this long after a crash of the service.
 constexpr long long crash_window_seconds = 60;
 
@@ -180,6 +204,7 @@ void controller::print_status(const std::string& name) {
   } else {
     lsb_status_ = st.pid != 0 ? 0 : lsb_exit_down;
     append_status_line(buffer_, st, name, down == 1, now_unix());
+    buffer_ += waiting_suffix(st);  // beyond runit: only with dependencies.d
   }
   print_log_part(name, st);
 }
@@ -235,6 +260,7 @@ json_entry controller::json_part(const std::string& name, const std::string& lab
     e.crashes = c->first;
     e.last_crash = c->second;
   }
+  if (st.pid == 0) e.waiting_for = read_waiting();
   return e;
 }
 
@@ -281,7 +307,7 @@ std::optional<std::string> controller::not_ready(const std::string& name, const 
   const bool wanted_up = want_char(st) == 'u';
   if (whole_dir_ && !wanted_up && !given_up) return std::nullopt;
   if (st.pid == 0 || st.state != state::run || !wanted_up || st.paused || st.got_term)
-    return std::string(given_up ? ", restart limit reached" : "");  // else the status line says why
+    return given_up ? std::string(", restart limit reached") : waiting_suffix(st);  // else the status line says why
   if (!ready_ok()) return std::string(", not ready");
   if (auto crashes = read_crashes()) {
     const auto [count, when] = *crashes;

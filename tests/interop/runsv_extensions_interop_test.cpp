@@ -73,3 +73,43 @@ TEST_CASE("Debian sv -v down returns ok with our runsv's timeout-kill on a ./run
   CHECK(down.code == 0);
   CHECK(read_status(f.svc)->flags_hex() == flags_hex(0, 'd', 0, 0));
 }
+
+// dependencies.d: while our runsv holds a service back for its dependency,
+// Debian's sv sees a service down and wanted up, and prints what our sv
+// prints without its ", waiting for db"; Debian's sv -v up then waits for
+// it like any slow start, and succeeds once the dependency is up.
+TEST_CASE("Debian sv reads a service our runsv holds back for its dependencies.d",
+          "[interop][runsv][extension][dependencies]") {
+  temp_dir root;
+  make_dir(root / "db");
+  write_file(root / "db/down", "");
+  write_script(root / "db/run", "exec sleep 1000\n");
+  make_dir(root / "web");
+  make_dir(root / "web/dependencies.d");
+  write_file(root / "web/dependencies.d/db", "");
+  write_script(root / "web/run", "exec sleep 1000\n");
+  runsv_instance::options o;
+  o.cwd = root.path();
+  o.arg = "db";
+  runsv_instance db(root / "db", o);
+  o.arg = "web";
+  runsv_instance web(root / "web", o);
+  db.wait_ready();
+  web.wait_ready();
+  wait_until([&] { return read_file(root / "web/supervise/waiting").value_or("") == "db\n"; }, "web to wait");
+
+  sv_spawn opts;
+  opts.env = {"SVDIR=" + root.path()};
+  auto theirs = run_sv({reference_bin("sv"), "status", "web"}, opts);
+  auto ours = run_sv({sv_under_test(), "status", "web"}, opts);
+  CHECK(mask_sv(theirs.out) == "down: web: Xs, normally up, want up\n");
+  CHECK(mask_sv(ours.out) == "down: web: Xs, normally up, want up, waiting for db\n");
+  CHECK(theirs.code == ours.code);
+
+  auto up_db = run_sv({reference_bin("sv"), "up", "db"}, opts);
+  CHECK(up_db.code == 0);
+  // (2.1.2's check returns at once for a service that is down.)
+  auto check = run_sv({reference_bin("sv"), "-w", "5", "up", "web"}, opts);
+  CHECK(mask_sv(check.out) == "ok: run: web: (pid X) Xs\n");
+  CHECK(check.code == 0);
+}

@@ -31,16 +31,16 @@ void expect_json(sv_tree& t, const std::vector<std::string>& args, const std::st
 }
 
 std::string obj(const std::string& name, const std::string& fields, const std::string& log = "null") {
-  return "{\"name\":\"" + name + "\"," + fields + ",\"restart_policy\":null,\"crashes\":0,\"last_crash\":null,\"error\":null,\"log\":" + log + "}";
+  return "{\"name\":\"" + name + "\"," + fields + ",\"restart_policy\":null,\"crashes\":0,\"last_crash\":null,\"waiting_for\":null,\"error\":null,\"log\":" + log + "}";
 }
 
 std::string part(const std::string& name, const std::string& fields) {
-  return "{\"name\":\"" + name + "\"," + fields + ",\"restart_policy\":null,\"crashes\":0,\"last_crash\":null,\"error\":null}";
+  return "{\"name\":\"" + name + "\"," + fields + ",\"restart_policy\":null,\"crashes\":0,\"last_crash\":null,\"waiting_for\":null,\"error\":null}";
 }
 
 const std::string nulls =
     "\"state\":null,\"pid\":null,\"seconds\":null,\"normally\":null,\"want\":null,"
-    "\"paused\":null,\"got_term\":null,\"ready\":null,\"restart_policy\":null,\"crashes\":null,\"last_crash\":null";
+    "\"paused\":null,\"got_term\":null,\"ready\":null,\"restart_policy\":null,\"crashes\":null,\"last_crash\":null,\"waiting_for\":null";
 
 std::string failed(const std::string& name, const std::string& error) {
   return "{\"name\":\"" + name + "\"," + nulls + ",\"error\":\"" + error + "\",\"log\":null}";
@@ -109,7 +109,7 @@ TEST_CASE("sv -j status: run, down, finish, paused, log, no log, not running, mi
   make_fifo(t.dir("nd/log/supervise/ok"));
   expect_json(t, {"-j", "status", "./nd"},
               "[\n{\"name\":\"./nd\",\"state\":\"down\",\"pid\":null,\"seconds\":X,\"normally\":\"down\","
-              "\"want\":\"down\"," + plain + ",\"restart_policy\":null,\"crashes\":0,\"last_crash\":null,\"error\":null,\"log\":{\"name\":\"log\"," + nulls +
+              "\"want\":\"down\"," + plain + ",\"restart_policy\":null,\"crashes\":0,\"last_crash\":null,\"waiting_for\":null,\"error\":null,\"log\":{\"name\":\"log\"," + nulls +
                   ",\"error\":\"runsv not running\"}}\n]\n",
               1);
   // A name with a quote, a backslash and a newline is escaped.

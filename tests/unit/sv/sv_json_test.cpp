@@ -49,7 +49,7 @@ sv::json_entry failed(std::string name, std::string error) {
 
 const std::string nulls =
     "\"state\":null,\"pid\":null,\"seconds\":null,\"normally\":null,\"want\":null,"
-    "\"paused\":null,\"got_term\":null,\"ready\":null,\"restart_policy\":null,\"crashes\":null,\"last_crash\":null";
+    "\"paused\":null,\"got_term\":null,\"ready\":null,\"restart_policy\":null,\"crashes\":null,\"last_crash\":null,\"waiting_for\":null";
 
 }  // namespace
 
@@ -84,15 +84,15 @@ TEST_CASE("status_json: run with a log, down, finish, paused, TERM, readiness", 
   CHECK(sv::status_json({web, db, fin, late}, now) ==
         "[\n"
         "{\"name\":\"web\",\"state\":\"run\",\"pid\":123,\"seconds\":42,\"normally\":\"up\",\"want\":\"up\","
-        "\"paused\":false,\"got_term\":false,\"ready\":true,\"restart_policy\":null,\"crashes\":0,\"last_crash\":null,\"error\":null,"
+        "\"paused\":false,\"got_term\":false,\"ready\":true,\"restart_policy\":null,\"crashes\":0,\"last_crash\":null,\"waiting_for\":null,\"error\":null,"
         "\"log\":{\"name\":\"log\",\"state\":\"run\",\"pid\":122,\"seconds\":43,\"normally\":\"up\","
-        "\"want\":\"up\",\"paused\":false,\"got_term\":false,\"ready\":null,\"restart_policy\":null,\"crashes\":0,\"last_crash\":null,\"error\":null}},\n"
+        "\"want\":\"up\",\"paused\":false,\"got_term\":false,\"ready\":null,\"restart_policy\":null,\"crashes\":0,\"last_crash\":null,\"waiting_for\":null,\"error\":null}},\n"
         "{\"name\":\"db\",\"state\":\"down\",\"pid\":null,\"seconds\":5,\"normally\":\"down\",\"want\":\"down\","
-        "\"paused\":false,\"got_term\":false,\"ready\":false,\"restart_policy\":null,\"crashes\":0,\"last_crash\":null,\"error\":null,\"log\":null},\n"
+        "\"paused\":false,\"got_term\":false,\"ready\":false,\"restart_policy\":null,\"crashes\":0,\"last_crash\":null,\"waiting_for\":null,\"error\":null,\"log\":null},\n"
         "{\"name\":\"./fin\",\"state\":\"finish\",\"pid\":77,\"seconds\":1,\"normally\":null,\"want\":\"down\","
-        "\"paused\":true,\"got_term\":true,\"ready\":null,\"restart_policy\":null,\"crashes\":0,\"last_crash\":null,\"error\":null,\"log\":null},\n"
+        "\"paused\":true,\"got_term\":true,\"ready\":null,\"restart_policy\":null,\"crashes\":0,\"last_crash\":null,\"waiting_for\":null,\"error\":null,\"log\":null},\n"
         "{\"name\":\"late\",\"state\":\"run\",\"pid\":9,\"seconds\":0,\"normally\":\"up\",\"want\":\"down\","
-        "\"paused\":false,\"got_term\":false,\"ready\":null,\"restart_policy\":null,\"crashes\":0,\"last_crash\":null,\"error\":null,"
+        "\"paused\":false,\"got_term\":false,\"ready\":null,\"restart_policy\":null,\"crashes\":0,\"last_crash\":null,\"waiting_for\":null,\"error\":null,"
         "\"log\":{\"name\":\"log\"," + nulls + ",\"error\":\"runsv not running\"}}\n"
         "]\n");
 }
@@ -135,7 +135,7 @@ TEST_CASE("status_json: the restart policy's state from runsv", "[sv-json]") {
   s.main.restart_policy = "given-up";
   CHECK(sv::status_json({s}, now) ==
         "[\n{\"name\":\"app\",\"state\":\"down\",\"pid\":null,\"seconds\":3,\"normally\":\"up\",\"want\":\"down\","
-        "\"paused\":false,\"got_term\":false,\"ready\":null,\"restart_policy\":\"given-up\",\"crashes\":0,\"last_crash\":null,\"error\":null,"
+        "\"paused\":false,\"got_term\":false,\"ready\":null,\"restart_policy\":\"given-up\",\"crashes\":0,\"last_crash\":null,\"waiting_for\":null,\"error\":null,"
         "\"log\":null}\n]\n");
 }
 
@@ -147,7 +147,7 @@ TEST_CASE("status_json: a want byte that is neither u nor d is a want of null, a
   s.main = entry("odd", st, false);
   CHECK(sv::status_json({s}, now) ==
         "[\n{\"name\":\"odd\",\"state\":\"run\",\"pid\":7,\"seconds\":2,\"normally\":\"up\",\"want\":null,"
-        "\"paused\":false,\"got_term\":false,\"ready\":null,\"restart_policy\":null,\"crashes\":0,\"last_crash\":null,\"error\":null,"
+        "\"paused\":false,\"got_term\":false,\"ready\":null,\"restart_policy\":null,\"crashes\":0,\"last_crash\":null,\"waiting_for\":null,\"error\":null,"
         "\"log\":null}\n]\n");
 }
 
@@ -164,6 +164,6 @@ TEST_CASE("status_json: the crash record from runsv (count, seconds since the la
   s.main.last_crash = now - 2;
   CHECK(sv::status_json({s}, now) ==
         "[\n{\"name\":\"app\",\"state\":\"run\",\"pid\":42,\"seconds\":2,\"normally\":\"up\",\"want\":\"up\","
-        "\"paused\":false,\"got_term\":false,\"ready\":null,\"restart_policy\":null,\"crashes\":12,\"last_crash\":2,"
+        "\"paused\":false,\"got_term\":false,\"ready\":null,\"restart_policy\":null,\"crashes\":12,\"last_crash\":2,\"waiting_for\":null,"
         "\"error\":null,\"log\":null}\n]\n");
 }
