@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 
 #include "status_line.hpp"
 #include "supervise/client.hpp"
@@ -560,12 +561,27 @@ int controller::run() {
                                  "unable to open current directory", errno};
   tstart_ = supervise::tai64n::now().seconds;
   started_ = std::chrono::steady_clock::now();
-  std::vector<pending> waiting;
   std::vector<std::string> names = opt_.services;
   if (cmd_.probe && names.empty()) {
     whole_dir_ = true;
     names = every_service();
   }
+  const bool waits = !cmd_.status && (cmd_.wait || opt_.verbose);
+  const bool stop = cmd_.send && (cmd_.acts[0] == 'd' || cmd_.acts[0] == 'x');
+  for (auto& layer : waits && stop ? stop_layers(names) : std::vector<std::vector<std::string>>{names}) {
+    auto waiting = handle(layer);
+    if (waits && !waiting.empty()) wait_all(std::move(waiting));
+  }
+  if (json()) {
+    out(status_json(json_, now_unix()));
+    flush();
+  }
+  return exit_code();
+}
+
+// Sends (or prints) for each service; returns the ones to wait for.
+std::vector<controller::pending> controller::handle(const std::vector<std::string>& names) {
+  std::vector<pending> waiting;
   for (const auto& name : names) {
     if (!enter(name, false)) {
       if (cmd_.status) lsb_status_ = lsb_exit_error;
@@ -593,12 +609,66 @@ int controller::run() {
       waiting.push_back(std::move(p));
     }
   }
-  if (json()) {
-    out(status_json(json_, now_unix()));
-    flush();
+  return waiting;
+}
+
+// Beyond runit (runsv's dependencies.d): a stop that waits, given services
+// of which some need others, goes in layers: first the services no other
+// given service needs, then, once they are down, what only they needed,
+// and so on; services in a cycle go last, together. Without dependencies.d
+// among them: one layer, runit's order. The wait's time is shared.
+std::vector<std::vector<std::string>> controller::stop_layers(const std::vector<std::string>& names) const {
+  auto base = [](std::string n) {
+    while (n.size() > 1 && n.back() == '/') n.pop_back();
+    auto slash = n.rfind('/');
+    return slash == std::string::npos ? n : n.substr(slash + 1);
+  };
+  // needs[i]: the indexes of the given services that names[i] needs. One
+  // opendir per service, so a thousand services cost a thousand calls.
+  std::map<std::string, std::vector<std::size_t>> by_name;
+  for (std::size_t j = 0; j < names.size(); ++j) by_name[base(names[j])].push_back(j);
+  std::vector<std::vector<std::size_t>> needs(names.size());
+  bool any = false;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const bool is_path = !names[i].empty() && (names[i][0] == '/' || names[i][0] == '.');
+    const std::string dir = (is_path ? names[i] : opt_.svdir + "/" + names[i]) + "/dependencies.d";
+    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
+    if (!d) continue;
+    while (dirent* e = ::readdir(d.get())) {
+      auto it = by_name.find(e->d_name);
+      if (e->d_name[0] == '.' || it == by_name.end()) continue;
+      for (std::size_t j : it->second)
+        if (j != i) {
+          needs[i].push_back(j);
+          any = true;
+        }
+    }
   }
-  if (!cmd_.status && (cmd_.wait || opt_.verbose) && !waiting.empty()) wait_all(std::move(waiting));
-  return exit_code();
+  if (!any) return {names};
+  std::vector<std::vector<std::string>> layers;
+  std::vector<bool> placed(names.size(), false);
+  std::size_t left = names.size();
+  while (left > 0) {
+    std::vector<std::string> layer;
+    std::vector<std::size_t> now;
+    for (std::size_t k = 0; k < names.size(); ++k) {
+      if (placed[k]) continue;
+      bool needed = false;
+      for (std::size_t i = 0; i < names.size() && !needed; ++i)
+        if (!placed[i] && std::find(needs[i].begin(), needs[i].end(), k) != needs[i].end()) needed = true;
+      if (!needed) now.push_back(k);
+    }
+    if (now.empty())  // a cycle: the rest together
+      for (std::size_t k = 0; k < names.size(); ++k)
+        if (!placed[k]) now.push_back(k);
+    for (std::size_t k : now) {
+      placed[k] = true;
+      layer.push_back(names[k]);
+      --left;
+    }
+    layers.push_back(std::move(layer));
+  }
+  return layers;
 }
 
 int main(int argc, char** argv) {

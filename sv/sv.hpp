@@ -34,6 +34,8 @@ class controller {
     std::string output;   // its lines, held until its turn in the argument order
   };
 
+  std::vector<pending> handle(const std::vector<std::string>& names);
+  std::vector<std::vector<std::string>> stop_layers(const std::vector<std::string>& names) const;
   bool enter(const std::string& name, bool wait_phase);
   void leave();
   got get_status(const std::string& label, supervise::status& out);

@@ -153,7 +153,7 @@ TEST_CASE("dependencies.d: runsvdir's HUP stops dependants first, then what they
         std::vector<std::string>{"web term", "web end", "app term", "app end", "db term", "db end"});
 }
 
-TEST_CASE("dependencies.d: a dependency taken down later leaves its dependant running; the dependant's next start waits",
+TEST_CASE("dependencies.d: a dependency taken down later leaves its dependant running, and the dependant's next start waits",
           "[runsv][extension][dependencies]") {
   runsvdir_tree tree(runsv_under_test());
   auto db = tree.stage_service("db");
@@ -176,4 +176,31 @@ TEST_CASE("dependencies.d: a dependency taken down later leaves its dependant ru
   send_control(tree.svc("db"), "u");
   auto second = wait_state(tree.svc("web"), "run\n", flags_hex(0, 'u', 0, 1));
   CHECK(second.pid != first.pid);
+}
+
+TEST_CASE("dependencies.d: sv -w force-stop of a whole tree (runit's stage 3) stops dependants first",
+          "[runsv][sv][extension][dependencies]") {
+  runsvdir_tree tree(runsv_under_test());
+  const std::string order = tree.root() + "/order";
+  auto body = [&](const std::string& name) {
+    return "trap 'echo " + name + " term >> " + order + "; sleep 0.3; echo " + name + " end >> " + order +
+           "; exit 0' TERM\nsleep 1000 & wait\n";
+  };
+  auto db = tree.stage_service("db", body("db"));
+  auto app = tree.stage_service("app", body("app"));
+  auto web = tree.stage_service("web", body("web"));
+  depends(tree, app, "db");
+  depends(tree, web, "app");
+  for (std::string n : {"db", "app", "web"}) ::rename((tree.stage() + "/" + n).c_str(), tree.svc(n).c_str());
+  runsvdir_instance rd(tree, {tree.service()});
+  for (std::string n : {"db", "app", "web"}) wait_state(tree.svc(n), "run\n", flags_hex(0, 'u', 0, 1));
+  // In runit's order of arguments (a glob sorts them: app db web).
+  auto r = our_sv(tree, {"-w", "10", "force-stop", tree.svc("app"), tree.svc("db"), tree.svc("web")});
+  CHECK(r.code == 0);
+  CHECK(read_lines(order) ==
+        std::vector<std::string>{"web term", "web end", "app term", "app end", "db term", "db end"});
+  // Each layer's lines: web, then app, then db.
+  CHECK(mask_sv(r.out, tree.root()) == "ok: down: ROOT/service/web: Xs, normally up\n"
+                                       "ok: down: ROOT/service/app: Xs, normally up\n"
+                                       "ok: down: ROOT/service/db: Xs, normally up\n");
 }
