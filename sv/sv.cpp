@@ -169,13 +169,25 @@ int controller::down_file(const std::string& name) {
   return -1;
 }
 
+// Beyond runit: a service that is down while our runsv waits out its
+// restart-backoff delay (supervise/restart-policy "exits N backoff MS",
+// which runit's runsv never writes) is wanted up already, yet `up` is sent:
+// runsv then starts it at once.
+bool controller::backoff_waits(const supervise::status& st) {
+  if (st.pid != 0 || st.state != state::down || want_char(st) != 'u') return false;
+  auto policy = supervise::read_file("supervise/restart-policy", O_RDONLY | O_NONBLOCK);
+  if (!policy) return false;
+  auto at = policy->find(" backoff ");
+  return at != std::string::npos && std::strtol(policy->c_str() + at + 9, nullptr, 10) > 0;
+}
+
 // Returns false when the service is done (not running, or an error).
 bool controller::send(const std::string& name, const std::string& acts) {
   supervise::status st;
   if (get_status(name, st) != got::status) return false;
   char first = acts[0];
   // runit sends down again unless the TERM byte is exactly 1.
-  if (want_char(st) == first && (first != 'd' || supervise::term_byte(st) == 1)) return true;
+  if (want_char(st) == first && (first != 'd' || supervise::term_byte(st) == 1) && !backoff_waits(st)) return true;
   int err = 0;
   switch (supervise::send_control(".", acts, &err)) {
     case supervise::send_result::sent: return true;

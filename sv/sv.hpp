@@ -44,6 +44,7 @@ class controller {
   // Reports "warning: LABEL: TEXT[: ERRSTR]" (err 0: none) and counts an error.
   void warning(const std::string& label, const std::string& text, int err);
   bool send(const std::string& name, const std::string& acts);
+  bool backoff_waits(const supervise::status& st);
   void print_status(const std::string& name);
   void json_status(const std::string& name);
   json_entry json_part(const std::string& name, const std::string& label);

@@ -133,6 +133,30 @@ TEST_CASE("restart-backoff: the delay before a restart doubles", "[runsv][extens
   CHECK(f.text("supervise/restart-policy").rfind("exits 0 backoff ", 0) == 0);
 }
 
+TEST_CASE("restart-backoff: our sv up during the delay starts ./run at once and clears the crash record",
+          "[runsv][sv][extension][restart-policy]") {
+  service_fixture f;
+  write_file(f.at("restart-backoff"), "30000 60000\n");
+  write_script(f.at("run"), "echo start >> starts\n[ -e ok ] || exit 1\nexec sleep 1000\n");
+  runsv_instance rs(f.svc);
+  rs.wait_ready();
+  wait_until([&] { return f.lines("starts").size() == 1 && exists(supervise_path(f.svc, "crashes")); },
+             "the first failure");
+  wait_until([&] { return f.text("supervise/restart-policy").rfind("exits 0 backoff 30000", 0) == 0; },
+             "the 30 s backoff");
+  write_file(f.at("ok"), "");
+  sv_spawn opts;
+  opts.env = {"SVDIR=" + f.root.path()};
+  // runit's sv sends nothing to a service wanted up; ours does while a
+  // backoff delay holds it down, and runsv starts it at once (well within
+  // the 30 s the delay would have taken).
+  auto r = run_sv({sv_under_test(), "-w", "10", "up", "svc"}, opts);
+  CHECK(mask_sv(r.out) == "ok: run: svc: (pid X) Xs\n");
+  CHECK(r.code == 0);
+  CHECK(f.lines("starts").size() == 2);
+  CHECK_FALSE(exists(supervise_path(f.svc, "crashes")));
+}
+
 TEST_CASE("health-check: after FAILURES failed ./check in a row the service is restarted",
           "[runsv][extension][health]") {
   service_fixture f;
