@@ -3,7 +3,8 @@
 // into `docker logs`, no line lost, doubled or mangled (hidden for now, see
 // there); the image on a read-only root with tmpfs mounts; and `docker kill
 // -s INT` / `-s HUP` to our runit as process 1, as man/runit.8 documents
-// them for a container.
+// them for a container; and runsvdir -P as process 1 of a non-root
+// container (`docker run --user`).
 
 #include <catch2/catch.hpp>
 
@@ -13,6 +14,7 @@
 #include <filesystem>
 #include <map>
 #include <regex>
+#include <unistd.h>
 
 #include "docker_support.hpp"
 #include "example_image.hpp"
@@ -215,6 +217,120 @@ TEST_CASE("INT with ctrlaltdel: docker kill -s INT to runit as process 1 runs an
   CHECK(logs.find("- runit: enter stage: /etc/runit/3") != std::string::npos);
   CHECK(logs.find("sending KILL") == std::string::npos);
   check_ticker_got_term(c);
+}
+
+// Proves: with `docker run --user 65534:65534` (nobody) and runsvdir -P as
+// process 1 on a service directory nobody owns, the services and their
+// logger run, every process of the container is nobody's, sv works as
+// nobody, and `docker stop` stops them in order (TERM, the service's last
+// words, ./finish, the logger drains) with runsvdir's exit code handling:
+// the container exits with the code ./finish left (7), before Docker's KILL.
+// What works without root: runsvdir and runsv need only their directories
+// writable (the service directories for supervise/, /run for the exit code
+// file: a tmpfs with uid=65534 here). The image's own setup does not: our
+// runit as a non-root process 1 boots, but each runsv of /etc/service
+// (root's) fails on supervise/lock, and the examples' `chpst -u nobody`
+// needs root to set groups.
+TEST_CASE("non-root: with docker run --user 65534 runsvdir -P as process 1 runs its services as nobody, and docker "
+          "stop stops them in order with the exit code ./finish left (7)",
+          "[docker][runsvdir][user]") {
+  docker::require_engine();
+  constexpr uid_t nobody = 65534;
+  example_image img([&](const std::string& root) {
+    const std::string home = root + "/home";
+    make_dir(home);
+    const std::string svc = home + "/svc";
+    for (const std::string d : {svc, svc + "/service", svc + "/log", svc + "/log/worker"}) make_dir(d);
+    const std::string worker = svc + "/service/worker";
+    make_dir(worker);
+    make_dir(worker + "/log");
+    write_script(worker + "/run", "exec 2>&1\nexec ./worker\n");
+    write_script(worker + "/worker",
+                 "trap 'echo \"worker: got TERM as uid $(id -u), exiting 7\"; exit 7' TERM\n"
+                 "echo \"worker: started as uid $(id -u) gid $(id -g)\"\n"
+                 "while :; do sleep 0.1; done\n");
+    write_script(worker + "/finish",
+                 "echo \"worker: finish $1 $2 as uid $(id -u)\"\n"
+                 "if [ \"$1\" -ge 0 ]; then echo \"$1\" >/run/runit.exitcode; fi\n");
+    write_script(worker + "/log/run", "exec svlogd -tt /home/svc/log/worker\n");
+    const std::string idle = svc + "/service/idle";
+    make_dir(idle);
+    write_script(idle + "/run", "exec sleep 2147483647\n");
+    for (const auto& e : fs::recursive_directory_iterator(svc))
+      REQUIRE(::lchown(e.path().c_str(), nobody, nobody) == 0);
+    REQUIRE(::lchown(svc.c_str(), nobody, nobody) == 0);
+  });
+  // /run (the exit code file) a tmpfs nobody owns.
+  docker::container c(img.get(), {"--user", "65534:65534", "--tmpfs", "/run:uid=65534,gid=65534"},
+                      {"/usr/bin/runsvdir", "-P", "/home/svc/service"});
+  CHECK(c.inspect("{{.Config.User}}") == "65534:65534");
+
+  // sv as nobody, as the container's user.
+  auto as_nobody = [&](const std::string& script) {
+    return docker::run({"exec", "--user", "65534:65534", c.name(), "/bin/sh", "-c", script});
+  };
+  std::string status;
+  wait_until(
+      [&] {
+        auto r = as_nobody("sv status /home/svc/service/*");
+        status = r.out + r.err;
+        return r.status.exit_code() == 0 &&
+               has(status, R"(^run: /home/svc/service/idle: \(pid \d+\) \d+s$)") &&
+               has(status, R"(^run: /home/svc/service/worker: \(pid \d+\) \d+s; run: log: \(pid \d+\) \d+s$)") &&
+               has(as_nobody("cat /home/svc/log/worker/current").out, "worker: started as uid");
+      },
+      "the services of /home/svc/service up", docker::long_timeout,
+      [&] { return "sv status:\n" + status + "\n" + state_of(c); });
+
+  // Every process of the container: nobody's (real, effective, saved and
+  // file-system ids), runsvdir as process 1.
+  auto ids = as_nobody(
+      "for p in /proc/[0-9]*; do\n"
+      "  [ -r $p/status ] || continue\n"
+      "  awk -v pid=${p#/proc/} '/^Name:/ { n = $2 } /^Uid:/ { u = $2 \" \" $3 \" \" $4 \" \" $5 }"
+      " /^Gid:/ { g = $2 \" \" $3 \" \" $4 \" \" $5 } END { print pid, n, u, g }' $p/status\n"
+      "done\n");
+  INFO("pid name uids gids:\n" << ids.out << ids.err);
+  REQUIRE(ids.status.exit_code() == 0);
+  std::map<std::string, int> names;
+  int processes = 0;
+  static const std::regex row(R"(^(\d+) (\S+) 65534 65534 65534 65534 65534 65534 65534 65534$)");
+  for (const auto& line : minimal::lines_of(ids.out)) {
+    if (line.empty()) continue;
+    ++processes;
+    std::smatch m;
+    INFO("process " << line);
+    CHECK(std::regex_match(line, m, row));
+    if (m.size() == 3) ++names[m[2]];
+    if (m.size() == 3 && m[1] == "1") CHECK(m[2] == "runsvdir");
+  }
+  CHECK(processes >= 6);  // runsvdir, 2 runsv, the worker's sh and sleep, svlogd, sleep, the probe
+  CHECK(names["runsv"] == 2);
+  CHECK(names["svlogd"] == 1);
+  auto ps = c.exec("ps -o user,pid,args | grep -v -e 'ps -o' -e grep -e '^USER'");
+  INFO("ps, from a root docker exec:\n" << ps.out);
+  CHECK(has(ps.out, R"(^nobody +1 /usr/bin/runsvdir -P /home/svc/service$)"));
+  CHECK_FALSE(has(ps.out, "^root .*(runsv|svlogd|sleep|worker)"));
+
+  // docker stop: runsvdir's TERM reaches every runsv, the worker says its
+  // last words, ./finish runs and writes 7, the logger gets all of it.
+  CHECK(stop_before_kill(c) == 7);
+  temp_dir out("docker-user");
+  REQUIRE(c.copy_out("/home/svc", out / "svc"));
+  auto log = read_lines(out / "svc/log/worker/current");
+  INFO("the worker's log:\n" << read_file(out / "svc/log/worker/current").value_or("(none)"));
+  REQUIRE(log.size() >= 3);
+  CHECK(has(log.front(), " worker: started as uid 65534 gid 65534$"));
+  CHECK(has(log[log.size() - 2], " worker: got TERM as uid 65534, exiting 7$"));
+  CHECK(has(log.back(), " worker: finish 7 0 as uid 65534$"));
+  for (const char* stat : {"service/worker/supervise/stat", "service/worker/log/supervise/stat",
+                           "service/idle/supervise/stat"}) {
+    INFO(stat);
+    CHECK(read_file(out / ("svc/" + std::string(stat))) == "down\n");
+  }
+  const std::string logs = c.logs();
+  INFO("docker logs:\n" << logs);
+  for (const char* bad : {"fatal", "warning", "unable"}) CHECK(logs.find(bad) == std::string::npos);
 }
 
 #endif

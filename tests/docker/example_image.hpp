@@ -50,15 +50,19 @@ inline const std::string example_cmd = R"(["/sbin/runit"])";
 
 // An image of a fresh root (minimal::populate_root: busybox-static,
 // runit-multi, examples/image), changed by `edit` before the import, with
-// example_cmd as its CMD. Removed at the end.
+// example_cmd as its CMD and more Dockerfile instructions if given (e.g. a
+// HEALTHCHECK). Removed at the end.
 class example_image {
  public:
-  explicit example_image(const std::function<void(const std::string& root)>& edit = {}) {
+  explicit example_image(const std::function<void(const std::string& root)>& edit = {},
+                         const std::vector<std::string>& more_changes = {}) {
     const std::string root = dir_ / "root";
     test::minimal::populate_root(root);
     if (edit) edit(root);
-    image_.emplace(root, std::vector<std::string>{"CMD " + example_cmd, "ENV SVDIR=/etc/service",
-                                                  "ENV PATH=/usr/bin:/usr/sbin:/bin:/sbin"});
+    std::vector<std::string> changes{"CMD " + example_cmd, "ENV SVDIR=/etc/service",
+                                     "ENV PATH=/usr/bin:/usr/sbin:/bin:/sbin"};
+    changes.insert(changes.end(), more_changes.begin(), more_changes.end());
+    image_.emplace(root, changes);
   }
   const test::docker::image& get() const { return *image_; }
 
