@@ -208,8 +208,9 @@ actions supervisor::perform(const action& a) {
     case kind::signal: {
       int sig = a.value;
       if (sig == down_signal_of_service) sig = down_signal(a.svc == which::log ? "log/down-signal" : "down-signal");
-      // sv kill reaches the whole group with kill-tree.
-      ::kill(a.svc == which::main && sig == SIGKILL ? tree_.kill_target(a.pid) : a.pid, sig);
+      // sv kill reaches the whole tree (cgroup or process group) with kill-tree.
+      if (a.svc == which::main && sig == SIGKILL && tree_.kill_all(a.pid, SIGKILL)) return {};
+      ::kill(a.pid, sig);
       return {};
     }
     case kind::run_control: return run_control(a.command);
@@ -239,8 +240,12 @@ actions supervisor::perform(const action& a) {
     case kind::reset_policy: ::unlink("supervise/restart-policy"); return {};
     case kind::write_policy: supervise::replace_file("supervise/restart-policy", a.text); return {};
     case kind::stop_signalled:
-      if (a.svc == which::main) kill_limit_.start(a.pid, tree_.kill_target(a.pid));
-      else log_kill_limit_.start(a.pid);
+      if (a.svc == which::main) {
+        tree_.stop_signalled(a.pid);  // kill-tree: timeout-kill's KILL for the whole tree (armed first, fires first)
+        kill_limit_.start(a.pid);
+      } else {
+        log_kill_limit_.start(a.pid);
+      }
       return {};
     case kind::reset_crashes: ::unlink("supervise/crashes"); return {};
     case kind::write_crashes: supervise::replace_file("supervise/crashes", a.text); return {};

@@ -134,8 +134,9 @@ TEST_CASE("dependencies.d: runsvdir's HUP stops dependants first, then what they
   const std::string order = tree.root() + "/order";
   // Each records its TERM, takes a moment to stop, then records its end.
   auto body = [&](const std::string& name) {
-    return "trap 'echo " + name + " term >> " + order + "; sleep 0.3; echo " + name + " end >> " + order +
-           "; exit 0' TERM\nsleep 1000 & wait\n";
+    // The background sleep is killed too: nothing outlives the test.
+    return "sleep 1000 & s=$!\ntrap 'echo " + name + " term >> " + order + "; sleep 0.3; echo " + name + " end >> " +
+           order + "; kill $s; exit 0' TERM\nwait\n";
   };
   auto db = tree.stage_service("db", body("db"));
   auto app = tree.stage_service("app", body("app"));
@@ -183,8 +184,9 @@ TEST_CASE("dependencies.d: sv -w force-stop of a whole tree (runit's stage 3) st
   runsvdir_tree tree(runsv_under_test());
   const std::string order = tree.root() + "/order";
   auto body = [&](const std::string& name) {
-    return "trap 'echo " + name + " term >> " + order + "; sleep 0.3; echo " + name + " end >> " + order +
-           "; exit 0' TERM\nsleep 1000 & wait\n";
+    // The background sleep is killed too: nothing outlives the test.
+    return "sleep 1000 & s=$!\ntrap 'echo " + name + " term >> " + order + "; sleep 0.3; echo " + name + " end >> " +
+           order + "; kill $s; exit 0' TERM\nwait\n";
   };
   auto db = tree.stage_service("db", body("db"));
   auto app = tree.stage_service("app", body("app"));

@@ -52,7 +52,7 @@ TEST_CASE("timeout-kill: a restart (t with want up) of a ./run that ignores TERM
 
 TEST_CASE("timeout-kill: a ./run that exits on TERM is not killed", "[runsv][extension][timeout-kill]") {
   service_fixture f;
-  write_script(f.at("run"), "trap 'exit 3' TERM\necho $$ >> starts\nsleep 1000 & wait\n");
+  write_script(f.at("run"), "sleep 1000 & s=$!\ntrap 'kill $s; exit 3' TERM\necho $$ >> starts\nwait\n");
   write_script(f.at("finish"), "echo \"$1 $2\" >> finish.args\n");
   write_file(f.at("timeout-kill"), "2000\n");
   runsv_instance rs(f.svc);

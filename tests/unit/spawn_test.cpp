@@ -204,3 +204,16 @@ TEST_CASE("spawn: an empty argv is refused with EINVAL", "[spawn]") {
   CHECK(supervise::spawn(spec) == -1);
   CHECK(errno == EINVAL);
 }
+
+TEST_CASE("spawn: a cgroup_fd that is no cgroup falls back to fork: the child runs in the parent's cgroup",
+          "[spawn]") {
+  unit::temp_dir tmp;
+  auto dir = supervise::open_fd(tmp.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  REQUIRE(dir);
+  auto spec = spec_for({"/bin/cat", "/proc/self/cgroup"});
+  spec.cgroup_fd = dir.get();
+  const auto r = run(spec);
+  CHECK(exited_with(r.status, 0));
+  CHECK(r.out == unit::read_all(supervise::open_fd("/proc/self/cgroup", O_RDONLY | O_CLOEXEC).get()));
+  CHECK(r.err.empty());
+}

@@ -11,7 +11,7 @@
 // parent catches, sets up its descriptors and directory, and execs. All work
 // in the child is async-signal-safe. Order in the child: signals, announce,
 // stdin / stdout / extra fd, chdir or fchdir, opens, closes, controlling
-// terminal, new session, exec.
+// terminal, new session, exec. A child given a cgroup is born in it.
 
 namespace supervise {
 
@@ -61,6 +61,12 @@ struct spawn_spec {
   // with runit's rules (supervise/pathexec.hpp).
   bool search_path = false;
   bool new_session = false;       // setsid() before exec (runsvdir -P)
+  // A cgroup v2 directory (an O_DIRECTORY descriptor) the child is created
+  // in when >= 0, by clone3 with CLONE_INTO_CGROUP (Linux 5.7), so that
+  // nothing it starts is ever outside. Where the kernel cannot or will not
+  // (no clone3, the move refused), a plain fork: the child runs in the
+  // parent's cgroup, and the caller tells from /proc/PID/cgroup.
+  int cgroup_fd = -1;
   int exit_code = 111;            // of the child when it fails
 };
 
