@@ -18,6 +18,7 @@
 
 #include "fixture.hpp"
 #include "kill_tree.hpp"
+#include "kill_tree_support.hpp"
 #include "sv_support.hpp"
 
 using namespace test;
@@ -25,24 +26,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-bool alive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno != ESRCH); }
 
-// The pids the service wrote to a file, one per line; killed at the end of
-// the test whatever happened.
-struct recorded_pids {
-  service_fixture& f;
-  std::string file;
-  std::vector<pid_t> get() const {
-    std::vector<pid_t> out;
-    for (auto& l : f.lines(file))
-      if (!l.empty()) out.push_back(static_cast<pid_t>(std::stol(l)));
-    return out;
-  }
-  ~recorded_pids() {
-    for (pid_t p : get())
-      if (p > 1) ::kill(p, SIGKILL);
-  }
-};
 
 std::vector<std::string> split(const std::string& line) {
   std::vector<std::string> out;
@@ -172,7 +156,7 @@ TEST_CASE("kill-tree cgroup: sv down ends a grandchild that left the process gro
   CHECK(unified_of(kid) == s.rel);
   send_control(f.svc, "d");
   wait_state(f.svc, "down\n", flags_hex(0, 'd', 0, 0), 10s);
-  CHECK_FALSE(alive(kid));
+  CHECK_FALSE(pid_exists(kid));
   CHECK(f.lines("finish.log") == std::vector<std::string>{"child gone"});
   CHECK_FALSE(populated(s.dir));
 }
@@ -189,7 +173,7 @@ TEST_CASE("kill-tree cgroup: a grandchild that left the group and ignores TERM g
   wait_until([&] { return kids.get().size() == 1; }, "the grandchild");
   send_control(f.svc, "d");
   wait_state(f.svc, "down\n", flags_hex(0, 'd', 0, 0), 10s);
-  CHECK_FALSE(alive(kids.get().at(0)));
+  CHECK_FALSE(pid_exists(kids.get().at(0)));
   CHECK(f.lines("finish.log") == std::vector<std::string>{"child gone"});
 }
 
@@ -209,7 +193,7 @@ TEST_CASE("kill-tree cgroup: sv kill ends at once a grandchild that left the gro
   // runit marks the service down at once, before ./run is reaped: only the
   // KILL itself can end the grandchild.
   send_control(f.svc, "k");
-  wait_until([&] { return !alive(kids.get().at(0)); }, "the grandchild to end", 10s);
+  wait_until([&] { return !pid_exists(kids.get().at(0)); }, "the grandchild to end", 10s);
   wait_state(f.svc, "down\n", flags_hex(0, 'd', 0, 0));
 }
 
@@ -229,7 +213,7 @@ TEST_CASE("kill-tree cgroup: timeout-kill's KILL after the down-signal ends a gr
   wait_until([&] { return kids.get().size() == 1; }, "the grandchild");
   send_control(f.svc, "d");
   wait_state(f.svc, "down\n", flags_hex(0, 'd', 0, 0), 10s);
-  CHECK_FALSE(alive(kids.get().at(0)));
+  CHECK_FALSE(pid_exists(kids.get().at(0)));
   CHECK(f.lines("finish.log") == std::vector<std::string>{"child gone"});
   // One KILL for the whole tree at the deadline: no TERM for it after ./run's end.
   CHECK(f.lines("kid.signals").empty());
@@ -248,7 +232,7 @@ TEST_CASE("kill-tree cgroup: sv exit removes the cgroup, after ending what was l
   auto st = s.rs.wait_exit(10s);
   REQUIRE(st);
   CHECK(st->describe() == "exit 0");
-  CHECK_FALSE(alive(kids.get().at(0)));
+  CHECK_FALSE(pid_exists(kids.get().at(0)));
   CHECK_FALSE(exists(s.dir));
 }
 
@@ -269,7 +253,7 @@ TEST_CASE("kill-tree cgroup: sv kill right before sv exit: the cgroup is still r
   CHECK(st->describe() == "exit 0");
   CHECK_FALSE(exists(s.dir));
   // Dead, and reaped by whoever inherited it from runsv.
-  wait_until([&] { return !alive(kids.get().at(0)); }, "the grandchild to be gone");
+  wait_until([&] { return !pid_exists(kids.get().at(0)); }, "the grandchild to be gone");
 }
 
 TEST_CASE("kill-tree cgroup: without kill-tree no cgroup is made, as with runit",
@@ -315,9 +299,9 @@ TEST_CASE("kill-tree cgroup: with cgroup v2 read-only or not mounted, the proces
   CHECK(::getpgid(run) == run);
   send_control(f.svc, "d");
   wait_state(f.svc, "down\n", flags_hex(0, 'd', 0, 0), 10s);
-  CHECK_FALSE(alive(kids.get().at(0)));
+  CHECK_FALSE(pid_exists(kids.get().at(0)));
   // The limit of group mode: what left the group lives on.
-  CHECK(alive(escaped.get().at(0)));
+  CHECK(pid_exists(escaped.get().at(0)));
   CHECK(rs.proc().err() == "");
 }
 

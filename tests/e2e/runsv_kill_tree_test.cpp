@@ -9,6 +9,7 @@
 #include <csignal>
 
 #include "fixture.hpp"
+#include "kill_tree_support.hpp"
 #include "sv_support.hpp"
 
 using namespace test;
@@ -16,25 +17,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-bool alive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno != ESRCH); }
 bool group_alive(pid_t pgid) { return pgid > 0 && (::kill(-pgid, 0) == 0 || errno != ESRCH); }
-
-// The pids a ./run wrote to a file, one per line; killed at the end of the
-// test whatever happened (the processes under test may outlive runsv).
-struct recorded_pids {
-  service_fixture& f;
-  std::string file;
-  std::vector<pid_t> get() const {
-    std::vector<pid_t> out;
-    for (auto& l : f.lines(file))
-      if (!l.empty()) out.push_back(static_cast<pid_t>(std::stol(l)));
-    return out;
-  }
-  ~recorded_pids() {
-    for (pid_t p : get())
-      if (p > 1) ::kill(p, SIGKILL);
-  }
-};
 
 pid_t main_pid(service_fixture& f) {
   auto st = wait_running_other_than(f.svc, 0, 10s);
@@ -59,7 +42,7 @@ TEST_CASE("kill-tree: sv down ends a pipeline and a background child that ./run 
   send_control(f.svc, "d");
   wait_state(f.svc, "down\n", flags_hex(0, 'd', 0, 0), 10s);
   CHECK_FALSE(group_alive(run));
-  CHECK_FALSE(alive(kids.get().at(0)));
+  CHECK_FALSE(pid_exists(kids.get().at(0)));
 }
 
 TEST_CASE("kill-tree: a child that ignores TERM gets KILL after timeout-kill, and ./finish runs after it is gone",
@@ -78,7 +61,7 @@ TEST_CASE("kill-tree: a child that ignores TERM gets KILL after timeout-kill, an
   send_control(f.svc, "d");
   wait_state(f.svc, "down\n", flags_hex(0, 'd', 0, 0), 10s);
   CHECK(f.lines("finish.log") == std::vector<std::string>{"child gone"});
-  CHECK_FALSE(alive(kids.get().at(0)));
+  CHECK_FALSE(pid_exists(kids.get().at(0)));
 }
 
 TEST_CASE("kill-tree: an npm-style chain sh -> sh -> sleep is ended by a restart, and the new ./run starts after",
@@ -94,7 +77,7 @@ TEST_CASE("kill-tree: an npm-style chain sh -> sh -> sleep is ended by a restart
   const pid_t first = kids.get().at(0);
   send_control(f.svc, "t");  // restart: want up
   wait_until([&] { return kids.get().size() == 2; }, "a second grandchild", 10s);
-  CHECK_FALSE(alive(first));
+  CHECK_FALSE(pid_exists(first));
   CHECK(f.lines("starts").size() == 2);
 }
 
@@ -107,7 +90,7 @@ TEST_CASE("kill-tree: a ./run that ends on its own leaves nothing behind before 
   runsv_instance rs(f.svc);
   rs.wait_ready();
   wait_until([&] { return kids.get().size() >= 2; }, "a restart", 10s);
-  CHECK_FALSE(alive(kids.get().at(0)));
+  CHECK_FALSE(pid_exists(kids.get().at(0)));
 }
 
 TEST_CASE("kill-tree: sv exit with a log service: the background child holding the log pipe is ended and runsv exits",
@@ -126,7 +109,7 @@ TEST_CASE("kill-tree: sv exit with a log service: the background child holding t
   auto st = rs.wait_exit(10s);
   REQUIRE(st);
   CHECK(st->describe() == "exit 0");
-  CHECK_FALSE(alive(kids.get().at(0)));
+  CHECK_FALSE(pid_exists(kids.get().at(0)));
 }
 
 TEST_CASE("without kill-tree a background child of ./run survives sv down, as with runit",
@@ -141,5 +124,5 @@ TEST_CASE("without kill-tree a background child of ./run survives sv down, as wi
   CHECK(::getpgid(run) != run);
   send_control(f.svc, "d");
   wait_state(f.svc, "down\n", flags_hex(0, 'd', 0, 0), 10s);
-  CHECK(alive(kids.get().at(0)));
+  CHECK(pid_exists(kids.get().at(0)));
 }
