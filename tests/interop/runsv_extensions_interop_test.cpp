@@ -1,9 +1,12 @@
-// With our extension files active (notification-fd, down-signal,
+// With our extension files active (notification-fd, down-signal, and below
+// timeout-kill, dependencies.d and kill-tree,
 // timeout-finish, restart-backoff, health-check), runit's own sv still reads
 // every status our runsv writes and drives it: Debian's sv and ours print the
 // same, and the 20 status bytes keep runit's meaning.
 
 #include <catch2/catch.hpp>
+
+#include <csignal>
 
 #include "fixture.hpp"
 #include "sv_support.hpp"
@@ -112,4 +115,35 @@ TEST_CASE("Debian sv reads a service our runsv holds back for its dependencies.d
   auto check = run_sv({reference_bin("sv"), "-w", "5", "up", "web"}, opts);
   CHECK(mask_sv(check.out) == "ok: run: web: (pid X) Xs\n");
   CHECK(check.code == 0);
+}
+
+// kill-tree: Debian's sv -v down of a service whose ./run left children
+// answers ok as for any service, and with our runsv nothing of the service
+// is left; Debian's sv status reads the status as runit's.
+TEST_CASE("Debian sv -v down of a kill-tree service: ok, and none of the processes ./run started is left",
+          "[interop][runsv][extension][kill-tree]") {
+  service_fixture f;
+  write_file(f.at("kill-tree"), "");
+  write_script(f.at("run"), "sleep 1000 & echo $! >> kids\nsleep 1001 | cat\n");
+  struct guard {
+    service_fixture& f;
+    ~guard() {
+      for (auto& l : f.lines("kids"))
+        if (!l.empty()) ::kill(static_cast<pid_t>(std::stol(l)), SIGKILL);
+    }
+  } kids{f};
+  runsv_instance rs(f.svc);
+  rs.wait_ready();
+  auto st = wait_state(f.svc, "run\n", flags_hex(0, 'u', 0, 1));
+  wait_until([&] { return !f.lines("kids").empty(); }, "the background child");
+  const pid_t kid = static_cast<pid_t>(std::stol(f.lines("kids").at(0)));
+  sv_spawn opts;
+  opts.env = {"SVDIR=" + f.root.path()};
+  auto status = run_sv({reference_bin("sv"), "status", "svc"}, opts);
+  CHECK(mask_sv(status.out) == "run: svc: (pid X) Xs\n");
+  auto down = run_sv({reference_bin("sv"), "-w", "5", "down", "svc"}, opts);
+  CHECK(mask_sv(down.out) == "ok: down: svc: Xs, normally up\n");
+  CHECK(down.code == 0);
+  CHECK(::kill(-static_cast<pid_t>(st.pid), 0) == -1);  // the group is empty
+  CHECK(::kill(kid, 0) == -1);
 }
