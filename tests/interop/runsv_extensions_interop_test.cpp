@@ -1,7 +1,7 @@
-// With our extension files active (notification-fd, down-signal, and below
-// timeout-kill, dependencies.d and kill-tree,
-// timeout-finish, restart-backoff, health-check), runit's own sv still reads
-// every status our runsv writes and drives it: Debian's sv and ours print the
+// With our extension files active (notification-fd, down-signal,
+// timeout-finish, restart-backoff, health-check; then timeout-kill,
+// dependencies.d and kill-tree one by one), runit's own sv still reads every
+// status our runsv writes and drives it: Debian's sv and ours print the
 // same, and the 20 status bytes keep runit's meaning.
 
 #include <catch2/catch.hpp>
