@@ -1,7 +1,6 @@
 // More of the image under a real Docker engine (issue 16): `runsvdir -P` as
 // process 1 stopped by `docker stop`; services logging through `svlogd -o`
-// into `docker logs`, no line lost, doubled or mangled (hidden for now, see
-// there); the image on a read-only root with tmpfs mounts; and `docker kill
+// into `docker logs`, no line lost, doubled or mangled; the image on a read-only root with tmpfs mounts; and `docker kill
 // -s INT` / `-s HUP` to our runit as process 1, as man/runit.8 documents
 // them for a container; and runsvdir -P as process 1 of a non-root
 // container (`docker run --user`).
@@ -25,21 +24,6 @@ using namespace docker_test;
 namespace fs = std::filesystem;
 
 namespace {
-
-// `docker stop` (TERM, KILL after 10 s); fails the test unless the
-// container exited by itself before the KILL. Returns its exit code.
-int stop_before_kill(const docker::container& c) {
-  const auto start = std::chrono::steady_clock::now();
-  auto r = docker::run({"stop", c.name()});
-  const auto took = std::chrono::steady_clock::now() - start;
-  INFO(docker::describe({"stop", c.name()}, r) << "\n" << state_of(c));
-  INFO("docker stop took " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
-  REQUIRE(r.status.exit_code() == 0);
-  CHECK(took < std::chrono::seconds(10));
-  const std::string code = c.inspect("{{.State.ExitCode}}");
-  CHECK(code != "137");
-  return std::stoi(code);
-}
 
 // The ticker's log (copied out of the stopped container) ends with its
 // TERM trap's words.
@@ -240,7 +224,7 @@ TEST_CASE("non-root: with docker run --user 65534 runsvdir -P as process 1 runs 
     const std::string home = root + "/home";
     make_dir(home);
     const std::string svc = home + "/svc";
-    for (const std::string d : {svc, svc + "/service", svc + "/log", svc + "/log/worker"}) make_dir(d);
+    for (const std::string& d : {svc, svc + "/service", svc + "/log", svc + "/log/worker"}) make_dir(d);
     const std::string worker = svc + "/service/worker";
     make_dir(worker);
     make_dir(worker + "/log");

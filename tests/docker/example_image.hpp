@@ -4,6 +4,7 @@
 // until a container shows them all up.
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -73,6 +74,22 @@ class example_image {
 
 inline std::string state_of(const test::docker::container& c) {
   return "docker logs:\n" + c.logs() + "\ndocker inspect: " + c.inspect("{{.State.Status}} exit {{.State.ExitCode}}");
+}
+
+// `docker stop` (TERM, KILL after 10 s); fails the test unless the
+// container exited by itself within `limit`. Returns its exit code.
+inline int stop_before_kill(const test::docker::container& c,
+                            std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+  const auto start = std::chrono::steady_clock::now();
+  auto r = test::docker::run({"stop", c.name()});
+  const auto took = std::chrono::steady_clock::now() - start;
+  INFO(test::docker::describe({"stop", c.name()}, r) << "\n" << state_of(c));
+  INFO("docker stop took " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
+  REQUIRE(r.status.exit_code() == 0);
+  CHECK(took < limit);
+  const std::string code = c.inspect("{{.State.ExitCode}}");
+  CHECK(code != "137");
+  return std::stoi(code);
 }
 
 // Waits until `sv status` inside shows every service of examples/image up

@@ -70,21 +70,6 @@ std::string wait_sv(const docker::container& c, const std::string& services, con
   return last;
 }
 
-// `docker stop` (TERM, KILL after 10 s); fails the test unless the
-// container exited by itself, within 5 s. Returns its exit code.
-int stop_before_kill(const docker::container& c) {
-  const auto start = std::chrono::steady_clock::now();
-  auto r = docker::run({"stop", c.name()});
-  const auto took = std::chrono::steady_clock::now() - start;
-  INFO(docker::describe({"stop", c.name()}, r) << "\n" << state_of(c));
-  INFO("docker stop took " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
-  REQUIRE(r.status.exit_code() == 0);
-  CHECK(took < std::chrono::seconds(5));
-  const std::string code = c.inspect("{{.State.ExitCode}}");
-  CHECK(code != "137");
-  return std::stoi(code);
-}
-
 // The lines of FILE in the stopped (or running) container.
 std::vector<std::string> file_lines(const docker::container& c, const std::string& file) {
   temp_dir out("docker-tree");
@@ -289,7 +274,7 @@ TEST_CASE("dependencies.d: docker stop with our runit as process 1 stops web, th
   docker::container c(img.get());
   wait_chain_up(c);
 
-  CHECK(stop_before_kill(c) == 3);
+  CHECK(stop_before_kill(c, 5s) == 3);
   const auto order = file_lines(c, "/run/order");
   const std::string logs = c.logs();
   INFO("/run/order:\n" << joined(order) << "docker logs:\n" << logs);
@@ -310,7 +295,7 @@ TEST_CASE("dependencies.d: docker stop with runsvdir -P as process 1 stops web, 
   wait_chain_up(c);
   REQUIRE(c.exec("cat /proc/1/comm").out == "runsvdir\n");
 
-  CHECK(stop_before_kill(c) == 3);
+  CHECK(stop_before_kill(c, 5s) == 3);
   const auto order = file_lines(c, "/run/order");
   const std::string logs = c.logs();
   INFO("/run/order:\n" << joined(order) << "docker logs:\n" << logs);
@@ -374,7 +359,7 @@ TEST_CASE("kill-tree: sv down ends every process ./run started (a pipeline, a ch
   wait_until([&] { return marked(c, "plain").empty(); }, "plain's leftovers gone", docker::long_timeout);
   REQUIRE(c.exec("sv up tree").status.exit_code() == 0);
   wait_tree_running(c, "tree", tree);
-  CHECK(stop_before_kill(c) == 0);
+  CHECK(stop_before_kill(c, 5s) == 0);
   const auto finished = file_lines(c, "/run/tree.finish");
   INFO("tree's ./finish:\n" << joined(finished));
   REQUIRE(finished.size() == 2);

@@ -26,6 +26,23 @@ void depends(const runsvdir_tree& tree, const std::string& stage_dir, const std:
   (void)tree;
 }
 
+// db <- app <- web in the tree's service directory: each records its TERM
+// in ROOT/order, takes a moment to stop, then records its end (its
+// background sleep killed too: nothing outlives the test). Returns the path
+// of that file.
+std::string stop_chain(const runsvdir_tree& tree) {
+  const std::string order = tree.root() + "/order";
+  auto body = [&](const std::string& name) {
+    return "sleep 1000 & s=$!\ntrap 'echo " + name + " term >> " + order + "; sleep 0.3; echo " + name + " end >> " +
+           order + "; kill $s; exit 0' TERM\nwait\n";
+  };
+  for (std::string n : {"db", "app", "web"}) tree.stage_service(n, body(n));
+  depends(tree, tree.stage() + "/app", "db");
+  depends(tree, tree.stage() + "/web", "app");
+  for (std::string n : {"db", "app", "web"}) ::rename((tree.stage() + "/" + n).c_str(), tree.svc(n).c_str());
+  return order;
+}
+
 sv_result our_sv(const runsvdir_tree& tree, std::vector<std::string> args) {
   sv_spawn opts;
   opts.env = {"SVDIR=" + tree.service()};
@@ -131,19 +148,7 @@ TEST_CASE("dependencies.d: a missing dependency and a cycle are reported once an
 TEST_CASE("dependencies.d: runsvdir's HUP stops dependants first, then what they need, and exits 111",
           "[runsv][runsvdir][extension][dependencies]") {
   runsvdir_tree tree(runsv_under_test());
-  const std::string order = tree.root() + "/order";
-  // Each records its TERM, takes a moment to stop, then records its end.
-  auto body = [&](const std::string& name) {
-    // The background sleep is killed too: nothing outlives the test.
-    return "sleep 1000 & s=$!\ntrap 'echo " + name + " term >> " + order + "; sleep 0.3; echo " + name + " end >> " +
-           order + "; kill $s; exit 0' TERM\nwait\n";
-  };
-  auto db = tree.stage_service("db", body("db"));
-  auto app = tree.stage_service("app", body("app"));
-  auto web = tree.stage_service("web", body("web"));
-  depends(tree, app, "db");
-  depends(tree, web, "app");
-  for (std::string n : {"db", "app", "web"}) ::rename((tree.stage() + "/" + n).c_str(), tree.svc(n).c_str());
+  const std::string order = stop_chain(tree);
   runsvdir_instance rd(tree, {tree.service()});
   for (std::string n : {"db", "app", "web"}) wait_state(tree.svc(n), "run\n", flags_hex(0, 'u', 0, 1));
   rd.proc().signal(SIGHUP);
@@ -182,18 +187,7 @@ TEST_CASE("dependencies.d: a dependency taken down later leaves its dependant ru
 TEST_CASE("dependencies.d: sv -w force-stop of a whole tree (runit's stage 3) stops dependants first",
           "[runsv][sv][extension][dependencies]") {
   runsvdir_tree tree(runsv_under_test());
-  const std::string order = tree.root() + "/order";
-  auto body = [&](const std::string& name) {
-    // The background sleep is killed too: nothing outlives the test.
-    return "sleep 1000 & s=$!\ntrap 'echo " + name + " term >> " + order + "; sleep 0.3; echo " + name + " end >> " +
-           order + "; kill $s; exit 0' TERM\nwait\n";
-  };
-  auto db = tree.stage_service("db", body("db"));
-  auto app = tree.stage_service("app", body("app"));
-  auto web = tree.stage_service("web", body("web"));
-  depends(tree, app, "db");
-  depends(tree, web, "app");
-  for (std::string n : {"db", "app", "web"}) ::rename((tree.stage() + "/" + n).c_str(), tree.svc(n).c_str());
+  const std::string order = stop_chain(tree);
   runsvdir_instance rd(tree, {tree.service()});
   for (std::string n : {"db", "app", "web"}) wait_state(tree.svc(n), "run\n", flags_hex(0, 'u', 0, 1));
   // In runit's order of arguments (a glob sorts them: app db web).
